@@ -1,0 +1,51 @@
+# Saiwu. `make run` starts the demo on SQLite; `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+APP_DEBS := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+TEST_DEBS := $(APP_DEBS) chromium zbar-tools
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup debs-app debs-test lint bench bench-load serve worker translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+debs-app:
+	@bin/ensure-debs $(APP_DEBS)
+
+debs-test:
+	@bin/ensure-debs $(TEST_DEBS)
+
+# Applies migrations to instance/saiwu.db, loads the demo contest once, starts the job worker, serves.
+run: setup debs-app
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup debs-test
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup debs-test
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) instance/saiwu.db* .pytest_cache

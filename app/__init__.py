@@ -1,0 +1,86 @@
+"""Saiwu's application factory: plain, in the manner of CTFd's ``create_app``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, config_name: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path), config_name, overrides))
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX") or app.config["ENV_NAME"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import access, errors, security
+
+    app.before_request(access.enforce)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import i18n
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page itself says why
+    login_manager.session_protection = "strong"
+
+    # Every model module, so the metadata (and migrations' autogenerate) sees every table.
+    import app.audit  # noqa: F401
+    import app.models  # noqa: F401
+    import certificates.models  # noqa: F401
+    import contests.models  # noqa: F401
+    import scoring.models  # noqa: F401
+    from app import auth  # noqa: F401  (registers the user loader)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from certificates.views import bp as certificates_bp
+    from contests.views import bp as contests_bp
+    from scoring.views import bp as scoring_bp
+
+    for bp in (main_bp, auth_bp, contests_bp, scoring_bp, certificates_bp):
+        app.register_blueprint(bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers go on while one request writes; foreign keys are off by default in SQLite;
+    # the busy timeout makes a second writer wait instead of failing at once.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()

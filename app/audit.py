@@ -1,0 +1,145 @@
+"""The audit trail: an append-only, hash-chained record of who changed what.
+
+Each entry's hash covers its own content and the previous entry's hash, so editing or deleting any row
+breaks the chain from that point on; ``flask audit verify`` finds the first broken link.
+
+Entries are numbered through a one-row ``audit_head`` table that every writer updates first. The UPDATE
+takes a row lock (PostgreSQL) or the write lock (SQLite), so two requests can never chain to the same
+predecessor: the chain stays a single line under concurrency, without in-process locks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import ForeignKey, String, Text, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditHead(db.Model):
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    username: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(20), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(40), default="")
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "user_id": self.user_id,
+            "username": self.username,
+            "role": self.role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "before": self.before,
+            "after": self.after,
+            "ip": self.ip,
+        }
+
+
+def entry_hash(content: dict[str, Any], prev_hash: str) -> str:
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + "\n" + payload).encode()).hexdigest()
+
+
+def _dump(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
+           object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
+    """Add an audit entry to the current transaction; it commits (or rolls back) with the change it records."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id or getattr(obj, "id", "")
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user
+    head = db.session.execute(
+        text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+    ).one_or_none()
+    if head is None:  # first entry ever: create the head row
+        db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
+        db.session.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = head
+    entry = AuditEntry(
+        seq=seq,
+        at=utcnow(),
+        user_id=getattr(user, "id", None),
+        username=getattr(user, "username", "") or "",
+        role=getattr(user, "role", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        before=_dump(before),
+        after=_dump(after),
+        ip=(request.remote_addr or "") if has_request_context() else "",
+        prev_hash=prev,
+    )
+    entry.hash = entry_hash(entry.content(), prev)
+    db.session.add(entry)
+    db.session.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": entry.hash})
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None  # seq of the first entry whose link does not hold
+    problem: str
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify() -> ChainReport:
+    """Walk the chain in order; report the first entry that was edited, removed or inserted."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
+        if entry.seq != expected_seq:
+            return ChainReport(checked, expected_seq, f"第 {expected_seq} 条记录缺失（被删除）")
+        if entry.prev_hash != prev:
+            return ChainReport(checked, entry.seq, f"第 {entry.seq} 条记录与前一条的链接不符")
+        if entry_hash(entry.content(), prev) != entry.hash:
+            return ChainReport(checked, entry.seq, f"第 {entry.seq} 条记录的内容被修改")
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head = db.session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.last_hash != prev):
+        return ChainReport(checked, checked + 1, f"第 {checked + 1} 条及以后的记录缺失（被删除）")
+    return ChainReport(checked, None, "")

@@ -1,0 +1,70 @@
+"""Command-line tools: ``flask demo``, ``flask audit verify``, ``flask users``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--force", is_flag=True, help="重新加载（仅在空数据库上有意义）")
+    def demo_command(force: bool):
+        """加载演示比赛（只加载一次）。"""
+        from app.demo import DEMO_PASSWORD, load_demo
+
+        created = load_demo(force=force)
+        db.session.commit()
+        click.echo("演示数据已加载。" if created else "演示数据已存在，未重复加载。")
+        from app.demo import demo_logins
+
+        click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for role_label, username in demo_logins():
+            click.echo(f"  {role_label:<8} {username}")
+
+    audit_cli = AppGroup("audit", help="审计记录")
+
+    @audit_cli.command("verify")
+    def audit_verify():
+        """检查审计记录的哈希链，报告第一处被修改或删除的记录。"""
+        from app.audit import verify
+
+        report = verify()
+        if report.ok:
+            click.echo(f"审计链完整：共 {report.checked} 条记录。")
+            return
+        click.echo(f"审计链断裂：{report.problem}（之前 {report.checked} 条完好）。", err=True)
+        raise SystemExit(1)
+
+    app.cli.add_command(audit_cli)
+
+    users_cli = AppGroup("users", help="账号")
+
+    @users_cli.command("add")
+    @click.argument("username")
+    @click.option("--role", required=True)
+    @click.option("--name", "display_name", default="")
+    @click.password_option()
+    def users_add(username, role, display_name, password):
+        """新建账号。"""
+        from app.models import User
+        from app.passwords import weakness
+        from app.roles import Role
+
+        try:
+            Role(role)
+        except ValueError:
+            raise click.BadParameter(f"角色应为：{', '.join(r.value for r in Role)}") from None
+        problem = weakness(password)
+        if problem:
+            raise click.BadParameter(problem)
+        user = User(username=username, display_name=display_name or username, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"已创建 {username}（{role}）")
+
+    app.cli.add_command(users_cli)

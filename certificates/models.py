@@ -1,0 +1,1 @@
+"""Certificate templates, issued certificates and batches: the tables land with the certificates issue."""

@@ -1,0 +1,1 @@
+"""Services of the contests package: the operations views call, one per request."""

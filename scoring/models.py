@@ -1,0 +1,1 @@
+"""Marking schemes, marks and results: the tables land with the judging and results issues."""

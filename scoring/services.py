@@ -1,0 +1,1 @@
+"""Services of the scoring package: the operations views call, one per request."""
