@@ -57,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     import app.audit  # noqa: F401
     import app.models  # noqa: F401
     import certificates.models  # noqa: F401
+    import contests.judging_models  # noqa: F401
     import contests.models  # noqa: F401
     import scoring.models  # noqa: F401
     from app import auth  # noqa: F401  (registers the user loader)
@@ -66,10 +67,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
     from certificates.views import bp as certificates_bp
+    from contests.draw_views import bp as draw_bp
+    from contests.judges_views import bp as judges_bp
     from contests.views import bp as contests_bp
     from scoring.views import bp as scoring_bp
 
-    for bp in (main_bp, auth_bp, contests_bp, scoring_bp, certificates_bp):
+    for bp in (main_bp, auth_bp, contests_bp, draw_bp, judges_bp, scoring_bp, certificates_bp):
         app.register_blueprint(bp)
 
 
