@@ -44,6 +44,9 @@ def _init_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -74,6 +77,27 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, contests_bp, draw_bp, judges_bp, scoring_bp, certificates_bp):
         app.register_blueprint(bp)
+
+
+def _sqlite_transactions(engine) -> None:
+    """Take SQLite's write lock at BEGIN for requests that write.
+
+    pysqlite starts transactions lazily, so a request that reads and then writes can find, at its first
+    write, that another request committed in between: SQLite then fails at once (SQLITE_BUSY_SNAPSHOT)
+    instead of waiting. ``BEGIN IMMEDIATE`` on POST/PUT/PATCH/DELETE makes writers queue (up to the busy
+    timeout) and read-then-write checks such as quotas and the audit chain see the latest data.
+    This is SQLAlchemy's documented recipe for pysqlite's transaction handling.
+    """
+    from flask import has_request_context, request
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 @event.listens_for(Engine, "connect")

@@ -68,3 +68,7 @@ def register_cli(app: Flask) -> None:
         click.echo(f"已创建 {username}（{role}）")
 
     app.cli.add_command(users_cli)
+
+    from contests.cli import registrations_cli
+
+    app.cli.add_command(registrations_cli)

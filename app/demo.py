@@ -7,7 +7,7 @@ The people are synthetic (``contests.demo_people``) with check-digit-valid ID nu
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -49,6 +49,7 @@ DEMO_LOGINS = [
     (Role.SUPERVISOR, "supervisor"),
     (Role.CONTESTANT, "contestant"),
 ]
+# Also: gx-organiser and gx-deleg-4502 for the provincial contest GX2027 whose registration is open.
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -64,7 +65,8 @@ def load_demo(force: bool = False) -> bool:
     users = _Users(hashed)
     fp = _poverty_contest(rng, users)
     _sanqu_contest(rng, users)
-    audit.record("demo_loaded", fp, after={"contests": ["FP2020", "SQSZ2019"]})
+    _open_provincial_contest(rng, users)
+    audit.record("demo_loaded", fp, after={"contests": ["FP2020", "SQSZ2019", "GX2027"]})
     return True
 
 
@@ -155,6 +157,40 @@ def _sanqu_contest(rng: random.Random, users: _Users) -> Contest:
             ev = events[(p_index + d_index) % len(events)]
             group = ev.groups[1] if person.group == GROUP_STUDENT else ev.groups[0]
             _registration(contest, ev, group, d, person, "confirmed", "")
+    return contest
+
+
+def _open_provincial_contest(rng: random.Random, users: _Users) -> Contest:
+    """A provincial selection contest whose registration is open now, so self-registration can be tried.
+
+    Its dates follow the day the demo is loaded: registration opened 30 days ago and the contest is in
+    half a year. Delegations are Guangxi's prefectures."""
+    today = date.today()
+    contest = Contest(
+        code="GX2027", name="广西壮族自治区职业技能大赛（全国赛选拔赛）", level="provincial",
+        organiser_name="广西壮族自治区人力资源和社会保障厅", region_scope="45", venue="广西壮族自治区南宁市",
+        starts_on=today + timedelta(days=180), ends_on=today + timedelta(days=182),
+        registration_opens=datetime.combine(today - timedelta(days=30), datetime.min.time()),
+        registration_closes=datetime.combine(today + timedelta(days=120), datetime.min.time()),
+        min_age=16, max_age=60, poverty_required=False, delegation_quota=20, min_field_size=30,
+    )
+    db.session.add(contest)
+    for i, (code, name) in enumerate([("DG", "电工"), ("HG", "焊工"), ("QZG", "砌筑工"), ("ZSPT", "中式烹调师")]):
+        ev = Event(contest=contest, code=code, name=name, position=i, must_work_in_occupation=True)
+        ev.groups.append(EventGroup(code="employee", name="职工组", position=0, quota_per_delegation=2))
+        ev.groups.append(EventGroup(code="student", name="学生组", position=1, quota_per_delegation=2))
+        db.session.add(ev)
+    for city in regions.cities_of("45"):
+        db.session.add(Delegation(contest=contest, code=city.code, name=f"{city.name}代表团"))
+    db.session.flush()
+    users.add("gx-organiser", "广西赛组委会", Role.ORGANISER, contest)
+    liuzhou = next(d for d in contest.delegations if d.code == "4502")
+    users.add("gx-deleg-4502", "柳州市代表团领队", Role.DELEGATION, contest, liuzhou)
+    people = [p for p in generate_people(rng, "45", 40, contest.starts_on) if p.county_code.startswith("4502")]
+    for i, person in enumerate(people[:6]):
+        ev = contest.events[i % len(contest.events)]
+        group = ev.groups[1] if person.group == GROUP_STUDENT else ev.groups[0]
+        _registration(contest, ev, group, liuzhou, person, "submitted", "")
     return contest
 
 

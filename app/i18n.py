@@ -38,4 +38,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    from contests.idnumber import mask_id, mask_phone
+
+    app.jinja_env.filters["mask_id"] = mask_id
+    app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -14,7 +14,7 @@ def test_demo_loads_once(app):
     assert load_demo() is True
     db.session.commit()
     assert load_demo() is False
-    assert db.session.scalar(select(func.count()).select_from(Contest)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Contest)) == 3
 
 
 def test_poverty_contest_shape(demo):
@@ -65,4 +65,4 @@ def test_demo_command_prints_logins(app):
     assert "演示数据已加载" in result.output and "organiser" in result.output
     again = app.test_cli_runner().invoke(args=["demo"])
     assert "未重复加载" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Event)) == 17
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 21

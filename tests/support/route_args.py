@@ -53,6 +53,6 @@ def for_rule(rule, role: Role | None) -> dict:
     values = {}
     for name in rule.arguments:
         if name not in RESOLVERS:
-            raise AssertionError(f"add a resolver for URL argument {name!r} ({rule.rule}) in tests/support/route_args_*.py")
+            raise AssertionError(f"add a resolver for URL argument {name!r} ({rule.rule}) in route_args_*.py")
         values[name] = RESOLVERS[name](role)
     return values
