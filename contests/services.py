@@ -60,6 +60,12 @@ def event_rules(event: Event, group: EventGroup) -> EventRules:
     )
 
 
+def contest_rules(contest: Contest) -> EventRules:
+    """The contest's own rules, for checking a person before an event is chosen."""
+    return EventRules(contest_date=contest.starts_on, min_age=contest.min_age, max_age=contest.max_age,
+                      poverty_required=contest.poverty_required, must_work_in_occupation=False, group_code="open")
+
+
 def registration_open(contest: Contest, now: datetime | None = None) -> bool:
     now = now or utcnow()
     opens, closes = contest.registration_opens, contest.registration_closes

@@ -124,8 +124,8 @@ def _require_choices(event, group, delegation, contest: Contest, form: Registrat
     if delegation is None or delegation.contest_id != contest.id:
         errors["delegation"] = _("请选择代表团")
     if errors:
-        if event is not None:
-            errors = services.check_person(entry_from(form), services.event_rules(event, group)).errors | errors
+        rules = services.event_rules(event, group) if event is not None else services.contest_rules(contest)
+        errors = services.check_person(entry_from(form), rules).errors | errors
         raise services.RegistrationRefused(_("报名信息有误，请按提示修改"), errors)
 
 

@@ -8,3 +8,12 @@
     if (msg && !window.confirm(msg)) { ev.preventDefault(); }
   });
 })();
+(function () {
+  "use strict";
+  // A table's "select all" box ticks every row's box in the same table.
+  document.addEventListener("change", function (ev) {
+    if (!ev.target.classList || !ev.target.classList.contains("check-all")) { return; }
+    var table = ev.target.closest("table");
+    table.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = ev.target.checked; });
+  });
+})();
