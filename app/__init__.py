@@ -26,8 +26,9 @@ def create_app(overrides: dict | None = None, config_name: str | None = None) ->
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app import access, errors, security
+    from app import access, errors, logs, security
 
+    logs.init_app(app)  # first: every later hook and log line has the request id
     app.before_request(access.enforce)
     security.init_app(app)
     errors.init_app(app)
