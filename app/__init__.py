@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.main import bp as main_bp
     from certificates.views import bp as certificates_bp
@@ -76,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from contests.views import bp as contests_bp
     from scoring.views import bp as scoring_bp
 
-    for bp in (main_bp, auth_bp, contests_bp, draw_bp, judges_bp, scoring_bp, certificates_bp):
+    for bp in (main_bp, auth_bp, api_bp, contests_bp, draw_bp, judges_bp, scoring_bp, certificates_bp):
         app.register_blueprint(bp)
 
 

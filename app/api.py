@@ -1,0 +1,132 @@
+"""The JSON API, version 1 (``/api/v1/…``), described by ``/api/v1/openapi.json``.
+
+Clients authenticate with a bearer token from ``POST /api/v1/tokens`` (or ``flask api token``). A token names
+its user and the scopes it may use, a subset of what the user's role allows; changing the password ends every
+token (the token carries the account's session version). Which role may call which endpoint is the same
+access matrix as for pages (``app/access.py``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app import access
+from app.access import DEL, LOGGED_IN, PUBLIC
+from app.extensions import csrf, db, limiter, login_manager
+from app.models import User
+from app.roles import Role
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies; cookie-authenticated writes are checked in ``guard``
+
+TOKEN_DAYS = 30
+ROLE_SCOPES: dict[Role, set[str]] = {
+    Role.ORGANISER: {"results:read", "registrations:read"},
+    Role.DELEGATION: {"results:read", "registrations:read"},
+    Role.CHIEF_JUDGE: {"results:read", "marks:read", "marks:write"},
+    Role.JUDGE: {"results:read", "marks:read", "marks:write"},
+    Role.ENCRYPTION_JUDGE: {"results:read"},
+    Role.SUPERVISOR: {"results:read", "marks:read"},
+    Role.CONTESTANT: {"results:read"},
+}
+SCOPE_OF: dict[str, str] = {}  # endpoint -> scope it needs
+
+access.declare({
+    "api.openapi": PUBLIC,
+    "api.tokens": PUBLIC,
+    "api.me": LOGGED_IN,
+    "api.registrations": frozenset({DEL}),
+})
+
+
+def needs(scope: str):
+    def mark(view):
+        SCOPE_OF[f"{bp.name}.{view.__name__}"] = scope
+        return view
+    return mark
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="saiwu-api-token")
+
+
+def issue_token(user: User, scopes: set[str] | None = None) -> tuple[str, list[str]]:
+    allowed = ROLE_SCOPES[user.role_enum]
+    granted = sorted(allowed if scopes is None else scopes & allowed)
+    return _serializer().dumps({"uid": user.id, "v": user.session_version, "scopes": granted}), granted
+
+
+@login_manager.request_loader
+def load_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+        return None
+    try:
+        data = _serializer().loads(header[7:].strip(), max_age=TOKEN_DAYS * 86400)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    g.api_scopes = set(data.get("scopes", []))
+    return user
+
+
+@bp.before_request
+def guard():
+    """Scopes for token users; CSRF for cookie users who write through the API (e.g. the tablet sheet)."""
+    scope = SCOPE_OF.get(request.endpoint or "")
+    if "api_scopes" in g:
+        if scope and scope not in g.api_scopes:
+            return jsonify(error="令牌权限不足", message=f"这个令牌没有 {scope} 权限", status=403), 403
+    elif current_user.is_authenticated and request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from app.openapi import spec
+
+    return jsonify(spec())
+
+
+@bp.route("/tokens", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def tokens():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or \
+            not isinstance(body.get("password"), str):
+        return jsonify(error="请求无效", message="请以 JSON 提交 username 和 password", status=400), 400
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
+        return jsonify(error="请求无效", message="scopes 应为字符串列表", status=400), 400
+    user = db.session.scalar(select(User).where(User.username == body["username"][:64]))
+    if user is None or not user.active or not user.check_password(body["password"][:200]):
+        return jsonify(error="登录失败", message="用户名或密码不正确", status=401), 401
+    token, granted = issue_token(user, set(scopes) if scopes is not None else None)
+    return jsonify(token=token, scopes=granted, expires_in=TOKEN_DAYS * 86400, role=user.role), 201
+
+
+@bp.route("/me")
+def me():
+    scopes = sorted(g.api_scopes) if "api_scopes" in g else sorted(ROLE_SCOPES[current_user.role_enum])
+    return jsonify(username=current_user.username, role=current_user.role, scopes=scopes)
+
+
+@bp.route("/registrations")
+@needs("registrations:read")
+def registrations():
+    """The delegation organiser's own delegation's registrations; numbers masked."""
+    from contests.idnumber import mask_id, mask_phone
+    from contests.models import Registration
+
+    rows = db.session.scalars(select(Registration).where(Registration.delegation_id == current_user.delegation_id)
+                              .order_by(Registration.id)).all()
+    return jsonify(registrations=[{
+        "id": r.id, "name": r.name, "event": r.event.name, "group": r.group.name, "status": r.status,
+        "status_reason": r.status_reason, "id_number": mask_id(r.id_number), "mobile": mask_phone(r.mobile),
+    } for r in rows])
