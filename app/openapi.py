@@ -44,7 +44,8 @@ def spec() -> dict:
         paths.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Saiwu API", "version": "1", "description": "赛务 JSON API：公开成绩、代表团报名、评分、证书查验"},
+        "info": {"title": "Saiwu API", "version": "1",
+                 "description": "赛务 JSON API：公开成绩、代表团报名、评分、证书查验"},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
