@@ -47,5 +47,11 @@ translations: setup
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations
 
+# Production: gunicorn on PostgreSQL (DATABASE_URL), Redis for rate limits and jobs (REDIS_URL). See docs/deploy.md.
+serve: setup debs-app
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL=postgresql://… (and SECRET_KEY, REDIS_URL); see docs/deploy.md"; exit 2; }
+	SAIWU_ENV=production $(BIN)/flask db upgrade
+	SAIWU_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
+
 clean:
 	rm -rf $(VENV) instance/saiwu.db* .pytest_cache
