@@ -55,7 +55,8 @@ def test_post_without_csrf_is_refused_everywhere(demo, client):
         assert "安全令牌" in r.get_data(as_text=True)
 
 
-text = st.one_of(st.text(max_size=40), st.sampled_from(NASTY), st.just(""), st.text(alphabet="0123456789Xx", max_size=20))
+text = st.one_of(st.text(max_size=40), st.sampled_from(NASTY), st.just(""),
+                 st.text(alphabet="0123456789Xx", max_size=20))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
