@@ -34,7 +34,7 @@ run: setup debs-app
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: setup debs-test
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

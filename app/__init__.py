@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     import contests.judging_models  # noqa: F401
     import contests.models  # noqa: F401
     import scoring.models  # noqa: F401
+    import scoring.results_models  # noqa: F401
     from app import auth  # noqa: F401  (registers the user loader)
 
 
@@ -75,9 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from contests.draw_views import bp as draw_bp
     from contests.judges_views import bp as judges_bp
     from contests.views import bp as contests_bp
+    from scoring.results_views import bp as results_bp
     from scoring.views import bp as scoring_bp
 
-    for bp in (main_bp, auth_bp, api_bp, contests_bp, draw_bp, judges_bp, scoring_bp, certificates_bp):
+    for bp in (main_bp, auth_bp, api_bp, contests_bp, draw_bp, judges_bp, scoring_bp, results_bp, certificates_bp):
         app.register_blueprint(bp)
 
 

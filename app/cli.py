@@ -20,6 +20,11 @@ def register_cli(app: Flask) -> None:
 
         created = load_demo(force=force)
         db.session.commit()
+        if created:  # marks, confirmations and published results, so the public pages show something
+            from scoring.results_demo import load_demo_results
+
+            load_demo_results()
+            db.session.commit()
         click.echo("演示数据已加载。" if created else "演示数据已存在，未重复加载。")
         from app.demo import demo_logins
 
@@ -73,8 +78,10 @@ def register_cli(app: Flask) -> None:
 
 
     from contests.cli import registrations_cli
+    from scoring.cli_results import register_results_cli
 
     app.cli.add_command(registrations_cli)
+    register_results_cli(app)
 
 
 def register_backup(app: Flask) -> None:

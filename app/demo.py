@@ -66,6 +66,10 @@ def load_demo(force: bool = False) -> bool:
     fp = _poverty_contest(rng, users)
     _sanqu_contest(rng, users)
     _open_provincial_contest(rng, users)
+    from scoring.demo import load_demo_judging
+
+    db.session.flush()
+    load_demo_judging("FP2020")  # marking schemes, marking teams and the draws
     audit.record("demo_loaded", fp, after={"contests": ["FP2020", "SQSZ2019", "GX2027"]})
     return True
 

@@ -1,1 +1,604 @@
-"""Services of the scoring package: the operations views call, one per request."""
+"""Score sheets and marks: what a judge may mark, saving a mark as a new version, signing and unlocking.
+
+Saving is safe under concurrency without locks: the new version's number is read, the row is inserted, and
+the UNIQUE constraints (registration, aspect, judge, version) and (idempotency_key) decide any race. The
+loser's transaction fails with IntegrityError; ``scoring.txn.commit_with_retry`` rolls it back and runs the
+operation again, which then either finds its own key (a replay: the stored version is returned, nothing is
+written) or stores the next version.
+
+Offline devices and stale replays. Each entry carries the client's idempotency key, the version the device
+saw when the judge typed (``base_version``) and how long it waited in the device's queue (``queued_ms``,
+measured on the device's own clock, so clock skew does not matter). If another device has stored a version
+since ``base_version``:
+  * a queued entry (waited ≥ ``REPLAY_AFTER_MS``) that is older than that version is refused (409):
+    replaying it would overwrite a newer mark with an old one;
+  * otherwise (a live save racing another device) the entry is stored as the next version and flagged
+    ``conflict`` for the chief judge. Both versions are kept; the latest is current.
+A retry with the same key never creates a second mark.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.models import User
+from app.timeutil import utcnow
+from contests import draw, judges
+from contests.models import Event, JudgeAssignment, Registration
+from scoring import rules
+from scoring.models import (
+    Aspect,
+    Criterion,
+    EventConfirmation,
+    Mark,
+    MarkingScheme,
+    ModuleConfirmation,
+    ScoreSheet,
+    SheetUnlock,
+    SubCriterion,
+)
+from scoring.schemes import scheme_for
+
+REPLAY_AFTER_MS = 10_000
+KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class JudgingError(Exception):
+    """A refused judging operation: a Chinese message, an HTTP status and the field it is about."""
+
+    def __init__(self, message: str, status: int = 422, field: str = ""):
+        super().__init__(message)
+        self.message, self.status, self.field = message, status, field
+
+
+def number(value: Decimal | None) -> str:
+    return "" if value is None else rules.scheme.number_text(Decimal(value))
+
+
+# ---------------------------------------------------------------- who marks what
+
+def active_scheme(event: Event) -> MarkingScheme:
+    scheme = scheme_for(event.id)
+    if scheme is None or scheme.status != "active":
+        raise JudgingError(_("本项目的评分方案尚未启用"), 409)
+    return scheme
+
+
+def scheme_aspects(scheme: MarkingScheme) -> list[tuple[Criterion, SubCriterion, Aspect]]:
+    return [(c, s, a) for c in scheme.criteria for s in c.subs for a in s.aspects]
+
+
+def event_judges(event_id: int) -> list[User]:
+    """The event's marking judges (not the chief)."""
+    return list(db.session.scalars(
+        select(User).join(JudgeAssignment, JudgeAssignment.user_id == User.id)
+        .where(JudgeAssignment.event_id == event_id, JudgeAssignment.is_chief.is_(False)).order_by(User.username)))
+
+
+def markers(event: Event, scheme: MarkingScheme) -> dict[int, set[int]]:
+    """aspect id → the judges who mark it: its team's members, or every marking judge for team ""."""
+    members = judges.team_members(event.id)
+    everyone = {u.id for u in event_judges(event.id)}
+    return {a.id: (members.get(a.team, set()) & everyone if a.team else everyone)
+            for _c, _s, a in scheme_aspects(scheme)}
+
+
+@dataclass
+class JudgeScope:
+    event: Event
+    scheme: MarkingScheme
+    aspects: list[Aspect]
+    criteria: list[Criterion]
+    codes: dict[int, str]  # registration id → code, the contestants this judge may mark
+    recused: set[int] = field(default_factory=set)
+
+
+def scope_for(user: User, event: Event) -> JudgeScope:
+    """What this judge marks in this event; refuses judges not assigned to it."""
+    if not judges.is_assigned(user.id, event.id, chief=False):
+        raise JudgingError(_("您没有被分配到这个项目"), 403)
+    scheme = active_scheme(event)
+    mine = {aid for aid, who in markers(event, scheme).items() if user.id in who}
+    aspects = [a for _c, _s, a in scheme_aspects(scheme) if a.id in mine]
+    criteria = [c for c in scheme.criteria if any(a.sub.criterion_id == c.id for a in aspects)]
+    recused = set(judges.recusals(event, [user.id])[user.id])
+    codes = {reg: code for reg, code in draw.codes_for(event.id).items() if reg not in recused}
+    return JudgeScope(event, scheme, aspects, criteria, codes, recused)
+
+
+# ---------------------------------------------------------------- values
+
+def parse_value(raw: Any) -> Decimal:
+    if isinstance(raw, bool) or raw is None:
+        raise JudgingError(_("请输入分数"), field="value")
+    text = str(raw).strip().replace("，", ".").replace("。", ".")
+    if not text:
+        raise JudgingError(_("请输入分数"), field="value")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise JudgingError(_("“%(text)s”不是有效的分数", text=text[:20]), field="value") from None
+    if not value.is_finite() or value.as_tuple().exponent < -3:
+        raise JudgingError(_("“%(text)s”不是有效的分数（最多三位小数）", text=text[:20]), field="value")
+    return value
+
+
+def check_value(scheme: MarkingScheme, aspect: Aspect, value: Decimal) -> None:
+    """Range and step on the server, with the rules core's messages."""
+    if aspect.kind == rules.PASS_FAIL:
+        if value not in (0, 1):
+            raise JudgingError(_("评分项 %(code)s 只能评“是”(1) 或“否”(0)", code=aspect.code), field="value")
+        return
+    if aspect.kind == rules.JUDGEMENT:
+        fault = rules.check_score(value, 0, rules.scheme.JUDGEMENT_LEVELS, 1)
+    elif aspect.kind == rules.PANEL:
+        step = aspect.step if aspect.step is not None else scheme.panel_step
+        fault = rules.check_score(value, Decimal(scheme.panel_min), Decimal(aspect.maximum),
+                                  Decimal(step) if step is not None else None)
+    else:  # measurement, deduction (the total deducted)
+        fault = rules.check_score(value, 0, Decimal(aspect.maximum),
+                                  Decimal(aspect.step) if aspect.step is not None else None)
+    if fault:
+        raise JudgingError(_("评分项 %(code)s：%(fault)s", code=aspect.code, fault=fault), field="value")
+
+
+# ---------------------------------------------------------------- marks
+
+def current_marks(aspect_ids: list[int], registration_ids: list[int] | None = None,
+                  judge_id: int | None = None) -> dict[tuple[int, int, int], Mark]:
+    """(registration, aspect, judge) → the current (latest) version."""
+    if not aspect_ids:
+        return {}
+    q = select(Mark).where(Mark.aspect_id.in_(aspect_ids))
+    if registration_ids is not None:
+        q = q.where(Mark.registration_id.in_(registration_ids))
+    if judge_id is not None:
+        q = q.where(Mark.judge_id == judge_id)
+    out: dict[tuple[int, int, int], Mark] = {}
+    for m in db.session.scalars(q.order_by(Mark.version)):
+        out[(m.registration_id, m.aspect_id, m.judge_id)] = m
+    return out
+
+
+def latest(registration_id: int, aspect_id: int, judge_id: int) -> Mark | None:
+    return db.session.scalar(
+        select(Mark).where(Mark.registration_id == registration_id, Mark.aspect_id == aspect_id,
+                           Mark.judge_id == judge_id).order_by(Mark.version.desc()).limit(1))
+
+
+def sheet_of(registration_id: int, judge_id: int, criterion_id: int) -> ScoreSheet | None:
+    return db.session.scalar(select(ScoreSheet).where(
+        ScoreSheet.registration_id == registration_id, ScoreSheet.judge_id == judge_id,
+        ScoreSheet.criterion_id == criterion_id))
+
+
+def _ensure_sheet(registration_id: int, judge_id: int, criterion_id: int) -> ScoreSheet:
+    sheet = sheet_of(registration_id, judge_id, criterion_id)
+    if sheet is None:  # a race on the UNIQUE sheet key is retried like a race on the mark
+        sheet = ScoreSheet(registration_id=registration_id, judge_id=judge_id, criterion_id=criterion_id)
+        db.session.add(sheet)
+    return sheet
+
+
+def _refuse_if_locked(registration_id: int, judge_id: int, criterion_id: int) -> None:
+    sheet = sheet_of(registration_id, judge_id, criterion_id)
+    if sheet is not None and sheet.status == "signed":
+        raise JudgingError(_("这张评分表已签字锁定，需裁判长填写原因解锁后才能修改"), 409)
+    if db.session.scalar(select(ModuleConfirmation.id).where(ModuleConfirmation.criterion_id == criterion_id)):
+        raise JudgingError(_("裁判长已确认该模块成绩，不能再修改"), 409)
+
+
+def replayed(key: str, judge_id: int) -> Mark | None:
+    """The version stored earlier under this idempotency key, if any (the same judge's)."""
+    mark = db.session.scalar(select(Mark).where(Mark.idempotency_key == key))
+    if mark is not None and mark.judge_id != judge_id:
+        raise JudgingError(_("这条记录的编号与另一条评分冲突，请刷新页面后重新录入"), 409)
+    return mark
+
+
+def append_version(*, registration: Registration, aspect: Aspect, judge_id: int, value: Decimal, key: str,
+                   device: str, ip: str, source: str, entered_by: int, base_version: int | None = None,
+                   conflict: bool = False, current: Mark | None = None, code: str = "") -> Mark:
+    """Store the next version (the only way marks are written) and audit it in the same transaction."""
+    mark = Mark(registration_id=registration.id, aspect_id=aspect.id, judge_id=judge_id,
+                version=(current.version + 1) if current else 1, value=value,
+                previous_id=current.id if current else None, idempotency_key=key, device=device[:64], ip=ip[:45],
+                source=source, entered_by=entered_by, base_version=base_version, conflict=conflict,
+                created_at=utcnow())
+    db.session.add(mark)
+    _ensure_sheet(registration.id, judge_id, aspect.sub.criterion_id)
+    db.session.flush()  # an IntegrityError here is a lost race: the caller's retry stores the next version
+    audit.record("mark_saved", mark,
+                 before={"value": number(current.value), "version": current.version} if current else None,
+                 after={"code": code, "aspect": aspect.code, "judge_id": judge_id, "value": number(value),
+                        "version": mark.version, "source": source, "device": device[:64], "conflict": conflict})
+    return mark
+
+
+@dataclass(frozen=True)
+class Saved:
+    mark: Mark
+    created: bool  # False: a replay of a key already stored
+
+
+def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -> Saved:
+    """One judge's entry from the tablet (JSON). Refusals raise JudgingError; nothing is written then."""
+    key = str(payload.get("key") or "")
+    if not KEY.match(key):
+        raise JudgingError(_("缺少有效的记录编号（key），请刷新页面后重试"), 400, "key")
+    done = replayed(key, user.id)
+    if done is not None:
+        return Saved(done, False)
+    scope = scope_for(user, event)
+    try:
+        aspect_id = int(payload.get("aspect_id"))
+    except (TypeError, ValueError):
+        raise JudgingError(_("缺少评分项"), 400, "aspect_id") from None
+    aspect = next((a for a in scope.aspects if a.id == aspect_id), None)
+    if aspect is None:
+        raise JudgingError(_("该评分项没有分配给您，不能评分"), 403, "aspect_id")
+    code = str(payload.get("code") or "").strip()
+    registration = draw.registration_for_code(event.id, code) if code else None
+    if registration is None:
+        raise JudgingError(_("选手编号“%(code)s”不存在", code=code[:20]), 404, "code")
+    if registration.id in scope.recused:
+        reasons = "、".join(judges.recusal_reasons(user.id, registration))
+        raise JudgingError(_("您须回避选手 %(code)s（%(reasons)s），不能评分", code=code, reasons=reasons), 403, "code")
+    _refuse_if_locked(registration.id, user.id, aspect.sub.criterion_id)
+    value = parse_value(payload.get("value"))
+    check_value(scope.scheme, aspect, value)
+    base = payload.get("base_version")
+    base_version = int(base) if isinstance(base, int | str) and str(base).isdigit() else None
+    try:
+        queued_ms = max(0, int(payload.get("queued_ms") or 0))
+    except (TypeError, ValueError):
+        queued_ms = 0
+    device = str(payload.get("device") or "")[:64]
+    current = latest(registration.id, aspect.id, user.id)
+    conflict = False
+    if current is not None and base_version is not None and current.version > base_version \
+            and current.device != device:
+        typed_at = utcnow() - timedelta(milliseconds=queued_ms)
+        if queued_ms >= REPLAY_AFTER_MS and current.created_at > typed_at:
+            raise JudgingError(
+                _("另一台设备在这条离线记录之后已保存了新的评分（第 %(n)d 版：%(v)s）。这条较旧的记录没有保存，"
+                  "请核对后重新录入。", n=current.version, v=number(current.value)), 409, "value")
+        conflict = True
+    mark = append_version(registration=registration, aspect=aspect, judge_id=user.id, value=value, key=key,
+                          device=device, ip=ip, source="tablet", entered_by=user.id, base_version=base_version,
+                          conflict=conflict, current=current, code=code)
+    from scoring.results import on_marks_changed  # results import this module: import late
+
+    on_marks_changed(event)
+    return Saved(mark, True)
+
+
+def mark_json(mark: Mark, code: str, created: bool) -> dict[str, Any]:
+    return {"status": "saved" if created else "replayed", "key": mark.idempotency_key, "code": code,
+            "aspect_id": mark.aspect_id, "value": number(mark.value), "version": mark.version,
+            "conflict": mark.conflict}
+
+
+# ---------------------------------------------------------------- the judge's sheet
+
+def sheet_state(user: User, event: Event) -> dict[str, Any]:
+    """Everything the tablet needs, by contestant code only: aspects, current marks, signed sheets, flags."""
+    scope = scope_for(user, event)
+    aspect_ids = [a.id for a in scope.aspects]
+    marks: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (reg, aid, _judge), m in current_marks(aspect_ids, list(scope.codes), user.id).items():
+        marks[scope.codes[reg]][str(aid)] = {"value": number(m.value), "version": m.version}
+    signed: dict[str, list[int]] = defaultdict(list)
+    for s in db.session.scalars(select(ScoreSheet).where(ScoreSheet.judge_id == user.id,
+                                                         ScoreSheet.registration_id.in_(list(scope.codes)),
+                                                         ScoreSheet.status == "signed")):
+        signed[scope.codes[s.registration_id]].append(s.criterion_id)
+    confirmed = set(db.session.scalars(select(ModuleConfirmation.criterion_id).where(
+        ModuleConfirmation.criterion_id.in_([c.id for c in scope.criteria]))))
+    flagged = [f for f in disagreements(event, scope.scheme) if f["aspect_id"] in aspect_ids
+               and f["code"] in marks]
+    return {
+        "event": {"id": event.id, "code": event.code, "name": event.name},
+        "modules": [
+            {"id": c.id, "code": c.code, "name": c.name, "confirmed": c.id in confirmed,
+             "aspects": [_aspect_json(scope.scheme, a) for a in scope.aspects if a.sub.criterion_id == c.id]}
+            for c in scope.criteria],
+        "contestants": sorted(scope.codes.values()),
+        "marks": marks,
+        "signed": signed,
+        "flags": [{"code": f["code"], "aspect_id": f["aspect_id"], "message": f["message"]} for f in flagged],
+    }
+
+
+def _aspect_json(scheme: MarkingScheme, a: Aspect) -> dict[str, Any]:
+    step = a.step if a.step is not None or a.kind != rules.PANEL else scheme.panel_step
+    lo = scheme.panel_min if a.kind == rules.PANEL else 0
+    hi = rules.scheme.JUDGEMENT_LEVELS if a.kind == rules.JUDGEMENT else a.maximum
+    if a.kind == rules.PASS_FAIL:
+        hi = 1
+    return {"id": a.id, "code": a.code, "kind": a.kind, "description": a.description, "levels": a.levels,
+            "maximum": number(a.maximum), "min": number(lo), "max": number(Decimal(hi)),
+            "step": number(step) if step is not None else ("1" if a.kind in (rules.JUDGEMENT,) else "")}
+
+
+def sign_sheet(user: User, event: Event, code: str, criterion_id: Any) -> ScoreSheet:
+    scope = scope_for(user, event)
+    if not str(criterion_id or "").isdigit() or not code:
+        raise JudgingError(_("请选择选手编号和模块"), 422, "criterion_id")
+    criterion = next((c for c in scope.criteria if str(c.id) == str(criterion_id)), None)
+    if criterion is None:
+        raise JudgingError(_("该模块没有分配给您"), 403, "criterion_id")
+    registration = draw.registration_for_code(event.id, str(code or ""))
+    if registration is None or registration.id not in scope.codes:
+        raise JudgingError(_("选手编号“%(code)s”不存在或您须回避", code=str(code)[:20]), 404, "code")
+    _refuse_if_locked(registration.id, user.id, criterion.id)
+    mine = [a for a in scope.aspects if a.sub.criterion_id == criterion.id]
+    have = current_marks([a.id for a in mine], [registration.id], user.id)
+    missing = [a.code for a in mine if (registration.id, a.id, user.id) not in have]
+    if missing:
+        raise JudgingError(_("还有 %(n)d 个评分项未录入（%(codes)s），不能签字", n=len(missing),
+                             codes="、".join(missing[:5])), 409)
+    sheet = _ensure_sheet(registration.id, user.id, criterion.id)
+    sheet.status, sheet.signed_at = "signed", utcnow()
+    db.session.flush()
+    audit.record("sheet_signed", sheet, after={"code": code, "module": criterion.code, "judge_id": user.id,
+                                               "marks": {a.code: number(have[(registration.id, a.id, user.id)].value)
+                                                         for a in mine}})
+    return sheet
+
+
+# ---------------------------------------------------------------- the chief judge
+
+def require_chief(user: User, event: Event) -> None:
+    if not judges.is_assigned(user.id, event.id, chief=True):
+        raise JudgingError(_("您不是这个项目的裁判长"), 403)
+
+
+def _sheet_in_event(event: Event, sheet_id: Any) -> ScoreSheet:
+    sheet = db.session.get(ScoreSheet, int(sheet_id)) if str(sheet_id or "").isdigit() else None
+    reg = db.session.get(Registration, sheet.registration_id) if sheet else None
+    if sheet is None or reg is None or reg.event_id != event.id:
+        raise JudgingError(_("评分表不存在"), 404, "sheet_id")
+    return sheet
+
+
+def unlock_sheet(user: User, event: Event, sheet_id: Any, reason: str) -> ScoreSheet:
+    require_chief(user, event)
+    sheet = _sheet_in_event(event, sheet_id)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise JudgingError(_("请写明解锁原因（至少4个字）"), 422, "reason")
+    if sheet.status != "signed":
+        raise JudgingError(_("这张评分表没有签字，无需解锁"), 409)
+    if db.session.scalar(select(EventConfirmation.id).where(EventConfirmation.event_id == event.id)):
+        raise JudgingError(_("本项目成绩已确认，不能再解锁评分表"), 409)
+    confirmed = db.session.scalar(select(ModuleConfirmation).where(
+        ModuleConfirmation.criterion_id == sheet.criterion_id))
+    if confirmed is not None:
+        db.session.delete(confirmed)  # the module must be confirmed again after the correction
+    sheet.status, sheet.signed_at = "open", None
+    db.session.add(SheetUnlock(sheet_id=sheet.id, by_id=user.id, reason=reason[:1000]))
+    db.session.flush()
+    audit.record("sheet_unlocked", sheet, before={"status": "signed"},
+                 after={"status": "open", "reason": reason[:1000], "module_confirmation_withdrawn":
+                        confirmed is not None})
+    return sheet
+
+
+def unlock_history(sheet_id: int) -> list[SheetUnlock]:
+    return list(db.session.scalars(select(SheetUnlock).where(SheetUnlock.sheet_id == sheet_id)
+                                   .order_by(SheetUnlock.id)))
+
+
+def disagreements(event: Event, scheme: MarkingScheme) -> list[dict[str, Any]]:
+    """Judgement levels apart by more than the gap; measurement values that differ; stale-base conflicts."""
+    codes = draw.codes_for(event.id)
+    items = scheme_aspects(scheme)
+    by_id = {a.id: a for _c, _s, a in items}
+    marks = current_marks(list(by_id), list(codes))
+    grouped: dict[tuple[int, int], dict[int, Mark]] = defaultdict(dict)
+    for (reg, aid, judge), m in marks.items():
+        grouped[(reg, aid)][judge] = m
+    names = {u.id: u.display_name for u in event_judges(event.id)}
+    out = []
+    for (reg, aid), by_judge in sorted(grouped.items(), key=lambda kv: (codes.get(kv[0][0], ""), kv[0][1])):
+        aspect = by_id[aid]
+        values = {names.get(j, str(j)): number(m.value) for j, m in by_judge.items()}
+        message = ""
+        if aspect.kind == rules.JUDGEMENT:
+            levels = [int(m.value) for m in by_judge.values()]
+            if rules.judgement_disagreement(levels, scheme.judgement_gap):
+                message = _("评价分相差超过 %(gap)d 分，评分组须讨论", gap=scheme.judgement_gap)
+        elif aspect.kind in (rules.MEASUREMENT, rules.PASS_FAIL, rules.DEDUCTION):
+            if len({m.value for m in by_judge.values()}) > 1:
+                message = _("测量评分不一致，评分组须核对")
+        if any(m.conflict for m in by_judge.values()):
+            extra = _("有来自两台设备的同时修改")
+            message = f"{message}；{extra}" if message else extra
+        if message:
+            out.append({"code": codes.get(reg, ""), "aspect_id": aid, "aspect": aspect.code, "kind": aspect.kind,
+                        "values": values, "message": message})
+    return out
+
+
+def panel_details(event: Event, scheme: MarkingScheme) -> list[dict[str, Any]]:
+    """Panel aspects: each contestant's scores, which were dropped, and the mark."""
+    codes = draw.codes_for(event.id)
+    panel = [a for _c, _s, a in scheme_aspects(scheme) if a.kind == rules.PANEL]
+    marks = current_marks([a.id for a in panel], list(codes))
+    grouped: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for (reg, aid, _j), m in marks.items():
+        grouped[(reg, aid)].append(Decimal(m.value))
+    out = []
+    for a in panel:
+        for reg, code in sorted(codes.items(), key=lambda kv: kv[1]):
+            scores = sorted(grouped.get((reg, a.id), []))
+            if not scores:
+                continue
+            drop = scheme.panel_drop
+            if len(scores) > 2 * drop:
+                dropped = scores[:drop] + scores[len(scores) - drop:] if drop else []
+                mark = number(rules.Rounding().apply(rules.panel_mark(scores, drop)))
+            else:
+                dropped, mark = [], ""
+            out.append({"code": code, "aspect": a.code, "scores": [number(s) for s in scores],
+                        "dropped": [number(s) for s in dropped], "mark": mark})
+    return out
+
+
+def progress(event: Event, scheme: MarkingScheme) -> dict[str, Any]:
+    """Live progress: per contestant code and module, each judge's entered/expected marks and signature."""
+    codes = draw.codes_for(event.id)
+    who = markers(event, scheme)
+    recused = judges.recusals(event, [u.id for u in event_judges(event.id)])
+    items = scheme_aspects(scheme)
+    marks = current_marks([a.id for _c, _s, a in items], list(codes))
+    sheets = {(s.registration_id, s.judge_id, s.criterion_id): s for s in db.session.scalars(
+        select(ScoreSheet).where(ScoreSheet.registration_id.in_(list(codes))))}
+    users = {u.id: u for u in event_judges(event.id)}
+    rows = []
+    per_judge: dict[int, dict[str, int]] = {j: {"entered": 0, "expected": 0, "signed": 0, "sheets": 0} for j in users}
+    for reg, code in sorted(codes.items(), key=lambda kv: kv[1]):
+        cells = []
+        for c in scheme.criteria:
+            aspects = [a for _c, s, a in items if s.criterion_id == c.id]
+            entries = []
+            for judge_id in sorted({j for a in aspects for j in who[a.id]}):
+                if reg in recused.get(judge_id, {}):
+                    continue
+                mine = [a for a in aspects if judge_id in who[a.id]]
+                entered = sum(1 for a in mine if (reg, a.id, judge_id) in marks)
+                sheet = sheets.get((reg, judge_id, c.id))
+                signed = sheet is not None and sheet.status == "signed"
+                stats = per_judge.setdefault(judge_id, {"entered": 0, "expected": 0, "signed": 0, "sheets": 0})
+                stats["entered"] += entered
+                stats["expected"] += len(mine)
+                stats["sheets"] += 1
+                stats["signed"] += int(signed)
+                entries.append({"judge": users[judge_id].display_name if judge_id in users else str(judge_id),
+                                "entered": entered, "expected": len(mine), "signed": signed,
+                                "sheet_id": sheet.id if sheet else None})
+            cells.append({"criterion_id": c.id, "module": c.code, "entries": entries,
+                          "done": bool(entries) and all(e["signed"] for e in entries)})
+        rows.append({"code": code, "cells": cells})
+    confirmed = set(db.session.scalars(select(ModuleConfirmation.criterion_id).where(
+        ModuleConfirmation.criterion_id.in_([c.id for c in scheme.criteria]))))
+    return {
+        "modules": [{"id": c.id, "code": c.code, "name": c.name, "confirmed": c.id in confirmed}
+                    for c in scheme.criteria],
+        "rows": rows,
+        "judges": [{"name": users[j].display_name, **s} for j, s in per_judge.items() if j in users],
+        "event_confirmed": db.session.scalar(select(EventConfirmation.id).where(
+            EventConfirmation.event_id == event.id)) is not None,
+    }
+
+
+def confirm_module(user: User, event: Event, criterion_id: Any) -> ModuleConfirmation:
+    require_chief(user, event)
+    scheme = active_scheme(event)
+    criterion = next((c for c in scheme.criteria if str(c.id) == str(criterion_id)), None)
+    if criterion is None:
+        raise JudgingError(_("模块不存在"), 404, "criterion_id")
+    if db.session.scalar(select(ModuleConfirmation.id).where(ModuleConfirmation.criterion_id == criterion.id)):
+        raise JudgingError(_("模块 %(code)s 已确认", code=criterion.code), 409)
+    state = progress(event, scheme)
+    if not state["rows"]:
+        raise JudgingError(_("本项目还没有抽签编号的选手"), 409)
+    open_cells = [r["code"] for r in state["rows"] for cell in r["cells"]
+                  if cell["criterion_id"] == criterion.id and not cell["done"]]
+    if open_cells:
+        raise JudgingError(_("模块 %(code)s 还有 %(n)d 名选手的评分表未全部签字（%(codes)s）", code=criterion.code,
+                             n=len(open_cells), codes="、".join(open_cells[:5])), 409)
+    flags = [f for f in disagreements(event, scheme)
+             if any(a.id == f["aspect_id"] for s in criterion.subs for a in s.aspects)]
+    if flags:
+        raise JudgingError(_("模块 %(code)s 还有 %(n)d 处评分分歧未解决", code=criterion.code, n=len(flags)), 409)
+    row = ModuleConfirmation(criterion_id=criterion.id, by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("module_confirmed", row, after={"event": event.code, "module": criterion.code})
+    return row
+
+
+def confirm_event(user: User, event: Event) -> EventConfirmation:
+    require_chief(user, event)
+    scheme = active_scheme(event)
+    if db.session.scalar(select(EventConfirmation.id).where(EventConfirmation.event_id == event.id)):
+        raise JudgingError(_("本项目成绩已确认"), 409)
+    confirmed = set(db.session.scalars(select(ModuleConfirmation.criterion_id).where(
+        ModuleConfirmation.criterion_id.in_([c.id for c in scheme.criteria]))))
+    missing = [c.code for c in scheme.criteria if c.id not in confirmed]
+    if missing:
+        raise JudgingError(_("还有模块未确认：%(codes)s", codes="、".join(missing)), 409)
+    row = EventConfirmation(event_id=event.id, by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    scores = practical_scores(event, scheme)
+    audit.record("event_confirmed", row, after={"event": event.code,
+                                                "practical": {c: number(s.total) for c, s in scores.items() if s}})
+    from scoring.results import on_event_confirmed
+
+    on_event_confirmed(event)  # results appear the moment the last sheet is confirmed (still internal)
+    return row
+
+
+# ---------------------------------------------------------------- aggregation through the rules core
+
+def raw_marks(scheme: MarkingScheme, by_aspect: dict[int, list[Mark]]) -> tuple[dict[str, Any], dict[str, int]]:
+    """One contestant's current marks (aspect id → every judge's current version) as the rules core's raw
+    marks, and how many judges scored each judgement/panel aspect."""
+    raw: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    for _c, _s, a in scheme_aspects(scheme):
+        versions = by_aspect.get(a.id) or []
+        if not versions:
+            continue
+        values = [Decimal(m.value) for m in versions]
+        if a.kind == rules.JUDGEMENT:
+            raw[a.code] = [int(v) for v in values]
+            counts[a.code] = len(values)
+        elif a.kind == rules.PANEL:
+            raw[a.code] = values
+            counts[a.code] = len(values)
+        else:  # measurement kinds: the team's agreed value; if they differ (flagged), the latest entered
+            value = Decimal(max(versions, key=lambda m: (m.created_at, m.id)).value)
+            if a.kind == rules.PASS_FAIL:
+                raw[a.code] = value == 1
+            elif a.kind == rules.DEDUCTION:
+                raw[a.code] = [value]
+            else:
+                raw[a.code] = value.normalize() if value == value.to_integral() else value
+    return raw, counts
+
+
+def practical_scores(event: Event, scheme: MarkingScheme) -> dict[str, rules.EntryScore | None]:
+    """code → the practical score from the rules core, or None while marks are missing."""
+    codes = draw.codes_for(event.id)
+    marks = current_marks([a.id for _c, _s, a in scheme_aspects(scheme)], list(codes))
+    per_reg: dict[int, dict[int, list[Mark]]] = defaultdict(lambda: defaultdict(list))
+    for (reg, aid, _j), m in marks.items():
+        per_reg[reg][aid].append(m)
+    out: dict[str, rules.EntryScore | None] = {}
+    for reg, code in codes.items():
+        raw, counts = raw_marks(scheme, per_reg.get(reg, {}))
+        try:
+            out[code] = rules.score_entry(to_rules_scheme(scheme, counts), raw, entry_id=code)
+        except (rules.MarkingError, ValueError):
+            out[code] = None
+    return out
+
+
+def to_rules_scheme(scheme: MarkingScheme, counts: dict[str, int]) -> rules.MarkingScheme:
+    from scoring.schemes import to_rules
+
+    return to_rules(scheme, practical_only=True, judges=counts)

@@ -1,0 +1,164 @@
+"""Results in Excel (per event, per contest, with the delegation medal table) and the statistics poverty work
+needs (participants and award winners by delegation, poor-household share, the 52 counties, 三区三州, age, sex).
+
+Every text cell goes through ``contests.excel.safe_cell``: a cell starting with = + - @ gets a leading
+apostrophe, so a spreadsheet shows it instead of running it. No ID or phone numbers are exported.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from app.extensions import db
+from contests.excel import safe_cell, table_workbook
+from contests.models import Contest, Delegation, Event, EventGroup, Registration
+from contests.statistics import Entrant, as_sheets, share, summarise
+from scoring import rules
+from scoring.results_models import StoredResult
+
+HEADERS = ["名次", "代表团", "姓名", "项目", "组别", "理论成绩", "实操成绩", "总成绩", "标准分", "奖项", "称号"]
+MEDAL_HEADERS = ["名次", "代表团", "金牌", "银牌", "铜牌", "优胜奖", "优秀奖章", "积分"]
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    rank: int
+    delegation: str
+    name: str
+    event: str
+    group: str
+    theory: Decimal | None
+    practical: Decimal | None
+    total: Decimal
+    scale: Decimal | None
+    award: str
+    title: str
+    delegation_id: int
+    registration_id: int
+    settled: bool
+
+
+def result_lines(events: list[Event]) -> list[ResultLine]:
+    """Stored results of these events, event by event, group by group, by rank (staff: published or not)."""
+    if not events:
+        return []
+    order = {e.id: i for i, e in enumerate(events)}
+    names = {e.id: e.name for e in events}
+    rows = db.session.execute(
+        select(StoredResult, Registration.name, Delegation.name, Delegation.id, EventGroup.name,
+               EventGroup.position)
+        .join(Registration, Registration.id == StoredResult.registration_id)
+        .join(Delegation, Delegation.id == Registration.delegation_id)
+        .join(EventGroup, EventGroup.id == Registration.group_id)
+        .where(StoredResult.event_id.in_(list(order)))).all()
+    rows.sort(key=lambda r: (order[r[0].event_id], r[5], r[0].rank, r[0].registration_id))
+    return [ResultLine(r.rank, d_name, name, names[r.event_id], g_name, r.theory, r.practical, r.total,
+                       r.scale_score, rules.AWARD_LABELS.get(r.award, "") if r.award else "", r.title, d_id,
+                       r.registration_id, r.settled)
+            for r, name, d_name, d_id, g_name, _pos in rows]
+
+
+def _n(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    for i in range(1, len(header) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+
+
+def medal_rows(lines: list[ResultLine]) -> list[rules.MedalRow]:
+    label_to_award = {v: k for k, v in rules.AWARD_LABELS.items()}
+    outcomes = [rules.Outcome(str(x.registration_id), x.group, x.delegation, x.rank,
+                              award=label_to_award.get(x.award)) for x in lines]
+    return list(rules.medal_table(outcomes))
+
+
+def workbook(events: list[Event], with_medals: bool) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    lines = result_lines(events)
+    _sheet(wb, "成绩", HEADERS, [[x.rank, x.delegation, x.name, x.event, x.group, _n(x.theory), _n(x.practical),
+                                 _n(x.total), _n(x.scale), x.award, x.title] for x in lines])
+    if with_medals:
+        _sheet(wb, "奖牌榜", MEDAL_HEADERS, [[m.rank, m.delegation, m.gold, m.silver, m.bronze, m.excellence,
+                                            m.medallion, m.points] for m in medal_rows(lines)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def event_workbook(event: Event) -> bytes:
+    return workbook([event], with_medals=False)
+
+
+def contest_workbook(contest: Contest) -> bytes:
+    return workbook(list(contest.events), with_medals=True)
+
+
+# ---------------------------------------------------------------- statistics for poverty work
+
+
+def _entrants(contest: Contest) -> tuple[list[Entrant], set[int]]:
+    """Every competing registration as a statistics Entrant, and the ids of those who won an award."""
+    rows = db.session.execute(
+        select(Registration.id, Delegation.name, Event.name, Registration.sex, Registration.birth_date,
+               Registration.county_code, Registration.poor_household, Registration.category, StoredResult.award)
+        .join(Delegation, Delegation.id == Registration.delegation_id)
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(StoredResult, StoredResult.registration_id == Registration.id)
+        .where(Registration.contest_id == contest.id, Registration.status == "confirmed")
+        .order_by(Registration.id)).all()
+    entrants, winners = [], set()
+    for i, (_reg_id, delegation, event, sex, birth, county, poor, category, award) in enumerate(rows):
+        entrants.append(Entrant(delegation, event, sex, birth, county, bool(poor), category))
+        if award:
+            winners.add(i)
+    return entrants, winners
+
+
+@dataclass
+class PovertyStats:
+    participants: dict
+    winners: dict
+    by_delegation: list[tuple[str, int, int, int, str, str]]  # name, participants, poor, winners, poor winners, rate
+
+
+def poverty_statistics(contest: Contest, on: date | None = None) -> PovertyStats:
+    entrants, winner_idx = _entrants(contest)
+    winners = [e for i, e in enumerate(entrants) if i in winner_idx]
+    on = on or contest.starts_on
+    per: dict[str, list[int]] = {}
+    for i, e in enumerate(entrants):
+        row = per.setdefault(e.delegation, [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += e.poor_household
+        if i in winner_idx:
+            row[2] += 1
+            row[3] += e.poor_household
+    by_delegation = [(name, n, poor, won, won_poor, share(won, n))
+                     for name, (n, poor, won, won_poor) in sorted(per.items(), key=lambda kv: (-kv[1][2], kv[0]))]
+    return PovertyStats(summarise(entrants, on), summarise(winners, on), by_delegation)
+
+
+def statistics_workbook(stats: PovertyStats) -> bytes:
+    sheets = {"按代表团": [["代表团", "参赛人数", "其中建档立卡贫困户", "获奖人数", "获奖者中贫困户", "获奖率"],
+                        *map(list, stats.by_delegation)]}
+    for prefix, summary in (("参赛", stats.participants), ("获奖", stats.winners)):
+        for title, rows in as_sheets(summary).items():
+            sheets[f"{prefix}-{title}"] = rows
+    return table_workbook(sheets)

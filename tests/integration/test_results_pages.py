@@ -1,0 +1,162 @@
+"""Results pages: the public page shows only published events and no ID or phone numbers; its cache is fresh
+after a mark changes; provisional standings by code until decryption; charts; staff pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from contests.models import Contest, Event, Registration
+from scoring import publication, results
+from scoring.results_demo import confirm_and_decrypt, first_aspect_id, put_mark, score_event
+from scoring.results_models import ANNOUNCED
+from tests.support.web import login, post_form
+
+
+@pytest.fixture
+def app_(demo):
+    from scoring.results_views import bp
+
+    if "results" not in demo.blueprints:
+        demo.register_blueprint(bp)
+    return demo
+
+
+def _event(code: str = "DG") -> Event:
+    return db.session.scalar(select(Event).join(Contest).where(Contest.code == "FP2020", Event.code == code))
+
+
+def _publish(event: Event) -> None:
+    confirm_and_decrypt(event)
+    organiser = db.session.scalar(select(User).where(User.username == "organiser"))
+    publication.advance(event, ANNOUNCED, organiser)
+    db.session.commit()
+
+
+def test_public_page_shows_only_published_events_without_id_or_phone(app_):
+    client = app_.test_client()
+    event = _event()
+    regs = score_event(event, [70, 90, 80])
+    results.recompute_event(event)
+    db.session.commit()
+    people = [db.session.get(Registration, r) for r in regs]
+    assert client.get("/results/FP2020/DG").status_code == 404
+    page = client.get("/results/FP2020").get_data(as_text=True)
+    assert people[0].name not in page
+
+    _publish(event)
+    page = client.get("/results/FP2020/DG").get_data(as_text=True)
+    for person in people:
+        assert person.name in page and person.delegation.name in page
+        assert person.id_number not in page and person.mobile not in page
+    assert page.index(people[1].name) < page.index(people[2].name) < page.index(people[0].name)
+    assert "金牌" in page and "90.00" in page
+    contest_page = client.get("/results/FP2020").get_data(as_text=True)
+    assert people[1].name in contest_page
+    assert "2020年全国扶贫职业技能大赛" in client.get("/results/").get_data(as_text=True)
+    medals = client.get("/results/FP2020/medals").get_data(as_text=True)
+    assert people[1].delegation.name in medals
+    svg = client.get("/results/FP2020/DG/distribution.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert b"<svg" in client.get("/results/FP2020/medals.svg").data
+
+
+def test_cached_public_page_is_fresh_after_a_mark_change(app_):
+    client = app_.test_client()
+    event = _event()
+    regs = score_event(event, [70, 90, 80])
+    results.recompute_event(event)
+    _publish(event)
+    publication.forget_local_cache()
+    before = dict(publication.stats)
+    first = client.get("/results/FP2020/DG").get_data(as_text=True)
+    client.get("/results/FP2020/DG")
+    assert publication.stats["hits"] > before["hits"]  # the second view came from the cache
+    assert "70.00" in first and "71.50" not in first
+
+    # Arbitration corrects a mark (a new version), results are recomputed: the next view is fresh.
+    put_mark(regs[0], first_aspect_id(event), db.session.scalar(select(User.id).where(
+        User.username == "judge-dg-1")), Decimal("71.5"))
+    results.on_marks_changed(event)
+    db.session.commit()
+    fresh = client.get("/results/FP2020/DG").get_data(as_text=True)
+    assert "71.50" in fresh and "70.00" not in fresh
+
+
+def test_provisional_standings_show_codes_until_decryption(app_):
+    from contests.draw import codes_for, demo_draws
+
+    event = _event()
+    encryption = db.session.scalar(select(User).where(User.username == "encryption"))
+    organiser = db.session.scalar(select(User).where(User.username == "organiser"))
+    demo_draws(event.contest_id, encryption, organiser)
+    regs = score_event(event, [70, 90])
+    db.session.commit()
+    codes = codes_for(event.id)
+    client = app_.test_client()
+    login(client, "chief-dg")
+    page = client.get(f"/results/event/{event.id}/standings").get_data(as_text=True)
+    named = db.session.get(Registration, regs[1])
+    assert codes[regs[1]] in page and named.name not in page and named.delegation.name not in page
+    assert page.index(codes[regs[1]]) < page.index(codes[regs[0]])  # 90 before 70
+    assert "90.00" in page
+
+    confirm_and_decrypt(event)
+    db.session.commit()
+    page = client.get(f"/results/event/{event.id}/standings").get_data(as_text=True)
+    assert named.name in page
+
+    other = _event("QG")
+    assert client.get(f"/results/event/{other.id}/standings").status_code == 403
+
+
+def test_staff_pages_and_judge_consistency(app_):
+    from scoring.charts import judge_consistency
+    from scoring.results_demo import load_demo_results
+
+    load_demo_results()
+    db.session.commit()
+    client = app_.test_client()
+    login(client, "organiser")
+    event = _event()
+    assert client.get("/results/manage/FP2020").status_code == 200
+    page = client.get(f"/results/manage/event/{event.id}")
+    assert page.status_code == 200 and "最终成绩" in page.get_data(as_text=True)
+    assert client.get("/results/manage/FP2020/statistics").status_code == 200
+    assert client.get("/results/manage/FP2020/statistics.xlsx").status_code == 200
+    assert client.get("/results/manage/FP2020/results.xlsx").status_code == 200
+    judges = judge_consistency(event)
+    assert judges and all(abs(j.deviation) < 100 for j in judges)
+    svg = client.get(f"/results/manage/event/{event.id}/judges.svg")
+    assert svg.mimetype == "image/svg+xml" and judges[0].name in svg.get_data(as_text=True)
+
+    # The last demo event is still internal: publishing it from the page needs its confirmation first.
+    last = db.session.scalar(select(Event).join(Contest).where(Contest.code == "FP2020")
+                             .order_by(Event.position.desc()))
+    r = post_form(client, f"/results/manage/event/{last.id}/publish", {"target": "announced"},
+                  form_page=f"/results/manage/event/{last.id}", follow_redirects=True)
+    assert "裁判长尚未确认本项目成绩" in r.get_data(as_text=True)
+    assert client.get("/results/FP2020/" + last.code).status_code == 404
+
+
+def test_settings_form_recomputes_and_refuses_bad_json(app_):
+    event = _event()
+    regs = score_event(event, [70, 90, 80, 60])
+    results.recompute_event(event)
+    db.session.commit()
+    client = app_.test_client()
+    login(client, "organiser")
+    page = f"/results/manage/event/{event.id}"
+    data = {"preset": "3-5-10", "award_policy": "", "tie_breaks": "practical, time:lower", "shared_ranks": "y",
+            "rounding_places": "2", "rounding_mode": "ROUND_HALF_UP", "appeal_window_hours": "2"}
+    r = post_form(client, f"{page}/settings", data, form_page=page, follow_redirects=True)
+    assert "计算规则已保存" in r.get_data(as_text=True)
+    stored = {s.registration_id: s.award for s in db.session.scalars(select(results.StoredResult))}
+    assert [stored[r] for r in regs] == ["gold", "gold", "gold", "silver"]  # 3 gold, then silver
+    bad = {**data, "preset": "", "award_policy": '{"bands": [{"award": "gold", "share": "lots"}]}'}
+    r = post_form(client, f"{page}/settings", bad, form_page=page, follow_redirects=True)
+    assert "无法识别" in r.get_data(as_text=True)

@@ -1,0 +1,5 @@
+"""URL arguments of the judging routes (scoring, draw, judges). Every judging route is keyed by ``event_id``
+alone (resolved to 电工 DG in route_args.py, where chief-dg and judge-dg-1 are assigned); other ids travel
+in forms and JSON bodies, so no extra resolvers are needed."""
+
+RESOLVERS: dict = {}
