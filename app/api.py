@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app import access
-from app.access import DEL, LOGGED_IN, PUBLIC
+from app.access import CHIEF, DEL, JUDGE, LOGGED_IN, PUBLIC
 from app.extensions import csrf, db, limiter, login_manager
 from app.models import User
 from app.roles import Role
@@ -39,6 +39,9 @@ access.declare({
     "api.tokens": PUBLIC,
     "api.me": LOGGED_IN,
     "api.registrations": frozenset({DEL}),
+    "api.results": PUBLIC,
+    "api.sheet": frozenset({JUDGE, CHIEF}),
+    "api.save_mark": frozenset({JUDGE, CHIEF}),
 })
 
 
@@ -130,3 +133,73 @@ def registrations():
         "id": r.id, "name": r.name, "event": r.event.name, "group": r.group.name, "status": r.status,
         "status_reason": r.status_reason, "id_number": mask_id(r.id_number), "mobile": mask_phone(r.mobile),
     } for r in rows])
+
+
+def _error(message: str, status: int, **extra):
+    return jsonify(error=message, message=message, status=status, **extra), status
+
+
+@bp.route("/results/<code>")
+def results(code: str):
+    """Published results of a contest (announced, public display or final): never ID or phone numbers."""
+    from contests.models import Contest
+    from scoring import publication
+
+    contest = db.session.scalar(select(Contest).where(Contest.code == code[:32]))
+    if contest is None:
+        return _error("没有这个比赛", 404)
+    return jsonify(contest={"code": contest.code, "name": contest.name}, events=[{
+        "code": event.code, "name": event.name, "state": settings.publication,
+        "results": [{"rank": r.rank, "name": r.name, "delegation": r.delegation, "group": r.group,
+                     "total": r.total, "scale": r.scale, "award": r.award, "title": r.title}
+                    for r in publication.public_rows(event)],
+    } for event, settings in publication.published_events(contest)])
+
+
+def _judging_event(event_id: int):
+    from contests.models import Event
+
+    event = db.session.get(Event, event_id)
+    if event is None or current_user.contest_id not in (None, event.contest_id):
+        return None
+    return event
+
+
+@bp.route("/events/<int:event_id>/sheet")
+@needs("marks:read")
+def sheet(event_id: int):
+    """The judge's own sheet: aspects, contestant codes (never names) and their current marks."""
+    from scoring import services
+    from scoring.services import JudgingError
+
+    event = _judging_event(event_id)
+    if event is None:
+        return _error("没有这个项目", 404)
+    try:
+        return jsonify(services.sheet_state(current_user, event))
+    except JudgingError as err:
+        db.session.rollback()
+        return _error(err.message, err.status, field=err.field)
+
+
+@bp.route("/events/<int:event_id>/marks", methods=["POST"])
+@needs("marks:write")
+def save_mark(event_id: int):
+    """One mark, exactly once: a retry with the same idempotency key returns the stored version (200)."""
+    from scoring import services
+    from scoring.services import JudgingError
+    from scoring.txn import commit_with_retry
+
+    event = _judging_event(event_id)
+    if event is None:
+        return _error("没有这个项目", 404)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _error("请以 JSON 提交评分", 400)
+    try:
+        saved = commit_with_retry(lambda: services.save_mark(current_user, event, payload, request.remote_addr or ""))
+    except JudgingError as err:
+        db.session.rollback()
+        return _error(err.message, err.status, field=err.field)
+    body = services.mark_json(saved.mark, str(payload.get("code", "")), saved.created)
+    return jsonify(body), 201 if saved.created else 200

@@ -40,6 +40,39 @@ def spec() -> dict:
             "responses": {"200": _json({"type": "object", "properties": {
                 "registrations": {"type": "array", "items": registration}}}), **_errors(401, 403)}}},
     }
+    event_id = [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    mark = {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["saved", "replayed"]}, "key": {"type": "string"},
+        "code": {"type": "string"}, "aspect_id": {"type": "integer"}, "value": {"type": "string"},
+        "version": {"type": "integer"}, "conflict": {"type": "boolean"}}}
+    paths["/results/{code}"] = {"get": {
+        "summary": "Published results of a contest (no ID or phone numbers)", "operationId": "contestResults",
+        "security": [],
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "contest": {"type": "object"}, "events": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"}, "state": {"type": "string"},
+                "results": {"type": "array", "items": {"type": "object", "properties": {
+                    "rank": {"type": "integer"}, "name": {"type": "string"}, "delegation": {"type": "string"},
+                    "group": {"type": "string"}, "total": {"type": "string"}, "scale": {"type": "string"},
+                    "award": {"type": "string"}, "title": {"type": "string"}}}}}}}}}),
+            **_errors(404)}}}
+    paths["/events/{event_id}/sheet"] = {"get": {
+        "summary": "The judge's own score sheet: assigned aspects and contestant codes", "operationId": "sheet",
+        "parameters": event_id,
+        "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404)}}}
+    paths["/events/{event_id}/marks"] = {"post": {
+        "summary": "Save one mark exactly once (idempotency key)", "operationId": "saveMark",
+        "parameters": event_id,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["key", "aspect_id", "code", "value"],
+            "properties": {"key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                           "aspect_id": {"type": "integer"}, "code": {"type": "string"},
+                           "value": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                           "base_version": {"type": "integer"}, "device": {"type": "string"},
+                           "queued_ms": {"type": "integer"}}}}}},
+        "responses": {"201": _json(mark, "stored"), "200": _json(mark, "replayed: already stored"),
+                      **_errors(400, 401, 403, 404, 409, 422)}}}
     for path, operations in _extra_paths().items():
         paths.setdefault(path, {}).update(operations)
     return {
