@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -47,6 +47,14 @@ def init_app(app: Flask) -> None:
         if err.code == 429:
             return render_error(429)
         return render_error(err.code or 500, None)
+
+    @app.errorhandler(DataError)
+    def data_error(err):
+        # A value the database cannot hold (a NUL character, a number past its range) that a check missed:
+        # refuse the request plainly rather than fail.
+        db.session.rollback()
+        app.logger.warning("value refused by the database: %s", str(getattr(err, "orig", err))[:200])
+        return render_error(400, _("提交的内容中有无法保存的字符或数值，请检查后重新提交。"))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -109,7 +109,7 @@ def check_person(entry: PersonEntry, rules: EventRules) -> Checked:
     employer = (entry.employer or "").strip()
     if not employer:
         errors["employer"] = "请填写工作单位或学校" if entry.category != "student" else "请填写学校名称"
-    elif len(employer) > 100 or any(c in employer for c in "<>{}"):
+    elif len(employer) > 100 or any(c in employer for c in "<>{}") or not employer.isprintable():
         errors["employer"] = "工作单位或学校名称不能超过100个字，也不能含有 < > { } 符号"
     if entry.skill_level and entry.skill_level not in SKILL_LEVELS:
         errors["skill_level"] = "请从列表中选择技能等级"
@@ -119,6 +119,8 @@ def check_person(entry: PersonEntry, rules: EventRules) -> Checked:
         errors["category"] = f"所选组别只接受{CATEGORIES[rules.group_code]}"
 
     household = (entry.household_number or "").strip()
+    if household and not household.isprintable():
+        errors["household_number"] = "贫困户编号只能包含数字、字母和“-”"
     born = birth_date(id_number) if "id_number" not in errors else None
     if born is not None:
         eligibility = check_eligibility(

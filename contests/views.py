@@ -136,7 +136,8 @@ def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Regis
     if request.method == "POST" and form.validate_on_submit() and "choose_region" not in request.form:
         event, group = chosen_event_group(form, contest)
         chosen = form.delegation.data or ""
-        delegation = fixed_delegation or (db.session.get(Delegation, int(chosen)) if chosen.isdigit() else None) \
+        picked = db.session.get(Delegation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+        delegation = fixed_delegation or picked \
             or default_delegation(contest, form.county_code.data)
         try:
             _require_choices(event, group, delegation, contest, form)

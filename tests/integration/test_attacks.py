@@ -107,3 +107,16 @@ def test_database_failure_mid_write_leaves_nothing_half_written(demo, client, mo
                                                         "csrf_token": token})
     assert r.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Registration)) == before + 1
+
+
+def test_values_the_database_cannot_hold_are_refused_plainly(demo, client):
+    """NUL characters and numbers past the column's range come back as a 400 in Chinese, never a 500."""
+    post_form(client, "/contests/signup", {"mobile": "13907720105", "display_name": "覃海燕",
+                                           "password": "Liuzhou-2027", "repeat": "Liuzhou-2027"})
+    token = csrf_token(client, "/contests/GX2027/register")
+    r = client.post("/contests/GX2027/register", data={**form_values(mobile="13907720105", employer="单位\x00名称",
+                                                                     delegation="99999999999999999999"),
+                                                        "submit": "1", "csrf_token": token})
+    assert r.status_code == 422 and "工作单位" in r.get_data(as_text=True)
+    r = client.get("/contests/delegation?q=%00")
+    assert r.status_code in (400, 403)
