@@ -30,8 +30,13 @@ debs-test:
 run: setup debs-app
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
-	@echo "Serving on http://$(HOST):$(PORT)"
+	@echo "Serving on http://$(HOST):$(PORT) (the certificate job worker runs beside it)"
+	$(BIN)/huey_consumer certificates.jobs.huey -w 2 -k thread & trap 'kill $$!' EXIT; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The certificate job worker alone (production: one or more beside the app servers).
+worker: setup
+	$(BIN)/huey_consumer certificates.jobs.huey -w 2 -k thread
 
 test: setup debs-test
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
@@ -40,7 +45,12 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup debs-test
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/bench_*.py; do [ $$b = bench/bench_load.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# gunicorn on PostgreSQL driven by a second process for 60 s, against a bare Flask app (see bench/bench_load.py)
+bench-load: setup
+	$(BIN)/pip install -q aiohttp
+	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 
 translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

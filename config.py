@@ -66,8 +66,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 12 * 3600  # a tablet may hold a form open all day
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Off only for load benchmarks, where every simulated user comes from 127.0.0.1.
+    RATELIMIT_ENABLED = os.environ.get("SAIWU_RATELIMIT", "1") != "0"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # printed in certificates' QR codes
+    CERTIFICATE_PROCESSES = int(os.environ.get("CERTIFICATE_PROCESSES", "2"))
 
 
 class DevelopmentConfig(Config):

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app import access
-from app.access import CHIEF, DEL, JUDGE, LOGGED_IN, PUBLIC
+from app.access import DEL, JUDGE, LOGGED_IN, PUBLIC
 from app.extensions import csrf, db, limiter, login_manager
 from app.models import User
 from app.roles import Role
@@ -40,8 +40,8 @@ access.declare({
     "api.me": LOGGED_IN,
     "api.registrations": frozenset({DEL}),
     "api.results": PUBLIC,
-    "api.sheet": frozenset({JUDGE, CHIEF}),
-    "api.save_mark": frozenset({JUDGE, CHIEF}),
+    "api.sheet": frozenset({JUDGE}),
+    "api.save_mark": frozenset({JUDGE}),
 })
 
 

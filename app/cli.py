@@ -25,6 +25,10 @@ def register_cli(app: Flask) -> None:
 
             load_demo_results()
             db.session.commit()
+            from certificates.services import load_demo_certificates
+
+            load_demo_certificates()
+            db.session.commit()
         click.echo("演示数据已加载。" if created else "演示数据已存在，未重复加载。")
         from app.demo import demo_logins
 
@@ -82,6 +86,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(registrations_cli)
     register_results_cli(app)
+    from certificates.cli import register_certificates_cli
+
+    register_certificates_cli(app)
 
 
 def register_backup(app: Flask) -> None:
