@@ -86,7 +86,7 @@ def test_the_worker_command_runs_a_batch_queued_by_the_app(live_app, tmp_path, n
            "UPLOAD_FOLDER": live_app.config["UPLOAD_FOLDER"], "SAIWU_ENV": "testing"}
     env.pop("REDIS_URL", None)
     worker = subprocess.Popen(  # noqa: S603 - the documented worker command
-        [str(ROOT / ".venv/bin/huey_consumer"), "certificates.jobs.huey", "-w", "1", "-k", "thread"],
+        [str(Path(sys.executable).parent / "huey_consumer"), "certificates.jobs.huey", "-w", "1", "-k", "thread"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with live_app.app_context():
