@@ -524,10 +524,22 @@ def confirm_module(user: User, event: Event, criterion_id: Any) -> ModuleConfirm
     if flags:
         raise JudgingError(_("模块 %(code)s 还有 %(n)d 处评分分歧未解决", code=criterion.code, n=len(flags)), 409)
     row = ModuleConfirmation(criterion_id=criterion.id, by_id=user.id)
-    db.session.add(row)
-    db.session.flush()
+    _insert_once(row, _("模块 %(code)s 已确认", code=criterion.code))
     audit.record("module_confirmed", row, after={"event": event.code, "module": criterion.code})
     return row
+
+
+def _insert_once(row, already: str) -> None:
+    """Insert a confirmation whose uniqueness the database guards: when another device (or another app
+    process) confirmed the same thing a moment ago, say so plainly instead of failing."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise JudgingError(already, 409) from None
 
 
 def confirm_event(user: User, event: Event) -> EventConfirmation:
@@ -541,8 +553,7 @@ def confirm_event(user: User, event: Event) -> EventConfirmation:
     if missing:
         raise JudgingError(_("还有模块未确认：%(codes)s", codes="、".join(missing)), 409)
     row = EventConfirmation(event_id=event.id, by_id=user.id)
-    db.session.add(row)
-    db.session.flush()
+    _insert_once(row, _("本项目成绩已确认"))
     scores = practical_scores(event, scheme)
     audit.record("event_confirmed", row, after={"event": event.code,
                                                 "practical": {c: number(s.total) for c, s in scores.items() if s}})

@@ -109,3 +109,50 @@ def test_kill_9_mid_burst_then_retry_stores_each_acknowledged_mark_once(processe
         Mark.idempotency_key.like("burst-%")).group_by(Mark.idempotency_key)).all())
     assert set(stored) == {e["key"] for e in entries}  # nothing else was stored
     assert set(stored.values()) == {1}  # and each exactly once
+
+
+def test_two_processes_confirming_one_module_at_once(processes):
+    """The chief judge presses 'confirm' on two tablets served by two processes at the same moment: one
+    confirmation is stored, the other tablet gets a clear message, and nothing fails."""
+    import re
+
+    from scoring.models import ModuleConfirmation
+    from scoring.schemes import scheme_for
+    from tests.support import judging as J
+
+    event = J.event("DG")
+    J.fill(event)
+    db.session.commit()
+    criterion_id = scheme_for(event.id).criteria[0].id
+    a, b = processes(), processes()
+    sessions = []
+    for server in (a, b):
+        web = requests.Session()
+        page = web.get(server.base + "/login", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        web.post(server.base + "/login", data={"username": "chief-dg", "password": DEMO_PASSWORD,
+                                               "csrf_token": token}, timeout=10)
+        chief_page = web.get(f"{server.base}/scoring/chief/{event.id}", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', chief_page).group(1)
+        sessions.append((server, web, token))
+    barrier = threading.Barrier(2)
+    pages = []
+
+    def confirm(server, web, token):
+        barrier.wait()
+        r = web.post(f"{server.base}/scoring/chief/{event.id}/confirm-module",
+                     data={"criterion_id": str(criterion_id), "csrf_token": token}, timeout=30)
+        pages.append((r.status_code, r.text))
+
+    threads = [threading.Thread(target=confirm, args=s) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(status == 200 for status, _text in pages), [s for s, _t in pages]
+    texts = [text for _status, text in pages]
+    assert sum("模块成绩已确认" in t for t in texts) == 1
+    assert sum("已确认" in t and "模块成绩已确认" not in t for t in texts) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ModuleConfirmation)
+                             .where(ModuleConfirmation.criterion_id == criterion_id)) == 1
