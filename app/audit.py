@@ -14,11 +14,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, Text, select, text
+from sqlalchemy import ForeignKey, String, Text, bindparam, insert, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -82,23 +83,17 @@ def _dump(value: Any) -> str:
 
 def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
            object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
-    """Add an audit entry to the current transaction; it commits (or rolls back) with the change it records."""
+    """Add an audit entry to the current transaction; it commits (or rolls back) with the change it records.
+
+    The head row stays locked from its update to the commit: call this last, right before committing.
+    Written with Core statements (two round trips on PostgreSQL, three on SQLite), not the ORM's unit of work.
+    """
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "id", "")
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
-    head = db.session.execute(
-        text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-    ).one_or_none()
-    if head is None:  # first entry ever: create the head row
-        db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
-        db.session.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = head
     entry = AuditEntry(
-        seq=seq,
         at=utcnow(),
         user_id=getattr(user, "id", None),
         username=getattr(user, "username", "") or "",
@@ -109,12 +104,41 @@ def record(action: str, obj: Any = None, *, before: Any = None, after: Any = Non
         before=_dump(before),
         after=_dump(after),
         ip=(request.remote_addr or "") if has_request_context() else "",
-        prev_hash=prev,
     )
+    connection = db.session.connection()  # Core statements on the session's transaction
+    head = connection.execute(_NEXT).one_or_none()  # takes the head row's lock until the commit
+    if head is None:  # first entry ever: create the head row
+        db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
+        db.session.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = head
+    entry.seq, entry.prev_hash = seq, prev
     entry.hash = entry_hash(entry.content(), prev)
-    db.session.add(entry)
-    db.session.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": entry.hash})
+    values = {f"v_{column}": getattr(entry, column) for column in _COLUMNS}
+    if connection.dialect.name == "postgresql":  # the entry and the head's new hash in one statement
+        connection.execute(_write_postgresql(), values)
+    else:
+        connection.execute(_write_entry(), values)
+        connection.execute(_SET_HASH, {"hash": entry.hash})  # SQLite: the write lock is held already
     return entry
+
+
+_NEXT = text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+_SET_HASH = text("UPDATE audit_head SET last_hash = :hash WHERE id = 1")
+_COLUMNS = ("seq", "at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after",
+            "ip", "prev_hash", "hash")
+
+
+@lru_cache(maxsize=1)
+def _write_entry():
+    return insert(AuditEntry).values({column: bindparam(f"v_{column}") for column in _COLUMNS})
+
+
+@lru_cache(maxsize=1)
+def _write_postgresql():
+    written = _write_entry().returning(AuditEntry.hash).cte("written")
+    return update(AuditHead).where(AuditHead.id == 1).values(last_hash=select(written.c.hash).scalar_subquery())
 
 
 @dataclass(frozen=True)

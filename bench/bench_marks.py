@@ -265,13 +265,21 @@ def main() -> None:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
     print(f"\nMark saves, {threads} threads × {args.requests} requests, {kind}, Werkzeug threaded server on loopback\n")
-    print(f"{'variant':<34} {'requests':>8} {'failed':>6} {'total s':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'variant':<34} {'requests':>8} {'failed':>6} {'total s':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+          f" {'p99 ms':>8}")
+    figures = []
     for label, (total, lat, failed) in (("Saiwu save_mark (full path)", saiwu),
                                         ("bare Flask+SQLAlchemy insert", bare_result)):
         lat_ms = sorted(x * 1000 for x in lat)
         p95 = lat_ms[int(0.95 * (len(lat_ms) - 1))]
+        p99 = lat_ms[int(0.99 * (len(lat_ms) - 1))]
+        figures.append((len(lat) / total, p99))
         print(f"{label:<34} {len(lat):>8} {failed:>6} {total:>8.2f} {len(lat) / total:>8.1f} "
-              f"{statistics.median(lat_ms):>8.1f} {p95:>8.1f}")
+              f"{statistics.median(lat_ms):>8.1f} {p95:>8.1f} {p99:>8.1f}")
+    (saiwu_rate, saiwu_p99), (bare_rate, bare_p99) = figures
+    ok_rate, ok_p99 = saiwu_rate >= bare_rate / 2, saiwu_p99 <= 2 * bare_p99
+    print(f"\nthroughput ratio {saiwu_rate / bare_rate:.2f} (goal ≥ 0.50: {'ok' if ok_rate else 'NO'});"
+          f" p99 ratio {saiwu_p99 / bare_p99:.2f} (goal ≤ 2.00: {'ok' if ok_p99 else 'NO'})")
     print(f"\nmarks stored: {stored} (expected {threads * args.requests - saiwu[2]}); audit chain intact: {chain.ok}"
           f" ({chain.checked} entries)")
 

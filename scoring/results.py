@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app import audit
 from app.extensions import db
@@ -197,9 +197,11 @@ def compute_event(event: Event, settings: ResultSettings | None = None) -> Compu
     return compute_from_inputs(event, settings, inputs)
 
 
-def _stored(event_id: int) -> dict[int, StoredResult]:
-    return {r.registration_id: r for r in db.session.scalars(
-        select(StoredResult).where(StoredResult.event_id == event_id))}
+def _stored(event_id: int) -> dict[int, Any]:
+    """registration id → the stored result's row (read-only Core rows with the model's attribute names)."""
+    columns = [getattr(StoredResult, name) for name in ("registration_id", *COMPARED)]
+    return {r.registration_id: r for r in db.session.execute(
+        select(*columns).where(StoredResult.event_id == event_id))}
 
 
 def _same(field_name: str, a, b) -> bool:
@@ -210,19 +212,39 @@ def _same(field_name: str, a, b) -> bool:
     return a == b
 
 
+def _equal(have, want: dict[str, Any]) -> bool:
+    """Every compared field the same: what ``_same`` says field by field, when the types are the usual ones
+    (Decimal or None for the figures, str, int and bool for the rest); anything else takes the long way."""
+    for f in COMPARED:
+        a, b = getattr(have, f), want[f]
+        if a is None or b is None:
+            if a is not b:
+                return False
+        elif type(a) is not type(b) and not (type(a) in _NUMBERS and type(b) in _NUMBERS):
+            return all(_same(g, getattr(have, g), want[g]) for g in COMPARED)
+        elif a != b:
+            return False
+    return True
+
+
+_NUMBERS = (int, bool, Decimal)
+
+
 def _shown(value) -> Any:
     if isinstance(value, Decimal):
         return _decimal_text(value)
     return value
 
 
-def differences(stored: dict[int, StoredResult], rows: dict[int, dict[str, Any]]) -> dict[int, dict[str, list]]:
+def differences(stored: dict[int, Any], rows: dict[int, dict[str, Any]]) -> dict[int, dict[str, list]]:
     """registration id → {field: [stored, computed]} for every difference; missing rows are shown as None."""
     diff: dict[int, dict[str, list]] = {}
     for reg_id in sorted(set(stored) | set(rows)):
         have, want = stored.get(reg_id), rows.get(reg_id)
         if have is None or want is None:
             diff[reg_id] = {"row": ["存在" if have else None, "存在" if want else None]}
+            continue
+        if _equal(have, want):
             continue
         changed = {f: [_shown(getattr(have, f)), _shown(want[f])] for f in COMPARED
                    if not _same(f, getattr(have, f), want[f])}
@@ -247,11 +269,14 @@ def store(event: Event, settings: ResultSettings, computed: Computed, reason: st
     diff = differences(stored, computed.rows)
     if not diff:
         return {}
+    changed = [reg_id for reg_id in diff if reg_id in stored and reg_id in computed.rows]
+    objects = {r.registration_id: r for r in db.session.scalars(select(StoredResult).where(
+        StoredResult.event_id == event.id, StoredResult.registration_id.in_(changed)))} if changed else {}
     for reg_id, values in computed.rows.items():
-        row = stored.get(reg_id)
-        if row is None:
+        if reg_id not in stored:
             db.session.add(StoredResult(event_id=event.id, registration_id=reg_id, computed_at=now, **values))
         elif reg_id in diff:
+            row = objects[reg_id]
             for key, value in values.items():
                 setattr(row, key, value)
             row.computed_at = now
@@ -283,16 +308,19 @@ def on_event_confirmed(event: Event) -> Computed:
 
 def on_marks_changed(event: Event) -> Computed | None:
     """Call after a mark of the event changes; recomputes only once results exist (or the event is confirmed)."""
-    has_results = db.session.scalar(select(StoredResult.id).where(StoredResult.event_id == event.id).limit(1))
-    if has_results is None and not _confirmed(event):
+    if not needs_recompute(event):
         return None
     return recompute_event(event, reason="评分修改")
 
 
-def _confirmed(event: Event) -> bool:
+def needs_recompute(event: Event) -> bool:
+    """Whether a change to the event's marks changes stored results: results exist or the event is confirmed.
+    One query."""
     from scoring.models import EventConfirmation
 
-    return db.session.scalar(select(EventConfirmation.id).where(EventConfirmation.event_id == event.id)) is not None
+    has_results = select(StoredResult.id).where(StoredResult.event_id == event.id).exists()
+    confirmed = select(EventConfirmation.id).where(EventConfirmation.event_id == event.id).exists()
+    return bool(db.session.scalar(select(or_(has_results, confirmed))))
 
 
 # ---------------------------------------------------------------- cache version

@@ -1,11 +1,14 @@
 """Read-only queries of the judging tables, shaped as the rules core's inputs.
 
 The current mark of (registration, aspect, judge) is its highest version (``scoring.models.Mark``). Marks are
-read with a few Core queries (no ORM objects), so a whole national contest loads in one pass.
+aggregated in SQL, one row per (contestant, aspect) with the judges' values joined, read through the DB-API
+cursor; each distinct text is turned into a raw mark once (``RawMarks``). Only the few (contestant, aspect)
+with later versions, or with measurement values that differ, are read mark by mark (``_current_marks``, the
+reference reader). A national contest (1.2 million marks) loads in well under two seconds.
 
 How a stored mark value becomes the rules core's raw mark, per aspect kind:
-- judgement: each judge's level (0–3) → a tuple of ints;
-- panel: each judge's score → a tuple of Decimals (the rules core drops highest and lowest);
+- judgement: each judge's level (0–3) → a tuple of ints, in ascending order;
+- panel: each judge's score → a tuple of Decimals, in ascending order (the rules core drops highest and lowest);
 - measurement: the team's agreed mark; if the judges' values differ (the judging pages flag that), the one
   entered last, as ``scoring.services.raw_marks`` does;
 - pass/fail: the agreed value, 1 = yes;
@@ -121,35 +124,75 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
 
 
-def _current_marks(aspect_ids: list[int]) -> dict[tuple[int, int], list[tuple[int, Decimal]]]:
+def _placeholders(n: int) -> str:
+    return ",".join(("?" if db.engine.dialect.paramstyle == "qmark" else "%s",) * n)
+
+
+def _current_marks(aspect_ids: list[int],
+                   registration_ids: list[int] | None = None) -> dict[tuple[int, int], list[tuple[int, Decimal]]]:
     """(registration, aspect) → [(mark id, value)] of the current version of each judge's mark.
 
-    One pass over the rows through the DB-API cursor (no ORM, no per-row type processing): most marks have
-    a single version, and only the few (registration, aspect, judge) with later versions are resolved.
+    The reference reader: one pass over every row through the DB-API cursor (no ORM). ``load_inputs`` reads
+    aggregates instead (``_aggregated_marks``) and comes here only for the few (registration, aspect) whose
+    marks have later versions or whose measurement values differ between judges.
     """
     from scoring.models import Mark
 
     grouped: dict[tuple[int, int], list[tuple[int, Decimal]]] = defaultdict(list)
-    if not aspect_ids:
+    if not aspect_ids or registration_ids == []:
         return grouped
     table = Mark.__table__
     later: dict[tuple[int, int, int], tuple[int, int, Decimal]] = {}
-    for start in range(0, len(aspect_ids), 900):  # SQLite's bound-parameter limit
-        chunk = aspect_ids[start : start + 900]
-        marks = ",".join("?" if db.engine.dialect.paramstyle == "qmark" else "%s" for _ in chunk)
-        sql = (f"SELECT registration_id, aspect_id, judge_id, version, value, id FROM {table.name} "  # noqa: S608
-               f"WHERE aspect_id IN ({marks})")
-        cursor = db.session.connection().exec_driver_sql(sql, tuple(chunk))
-        for reg, aspect, judge, version, value, mark_id in cursor:
-            key = (reg, aspect, judge)
-            held = later.get(key)
-            if held is None:
-                later[key] = (version, mark_id, value)
-            elif version > held[0]:
-                later[key] = (version, mark_id, value)
+    regs = [None] if registration_ids is None else registration_ids
+    for reg_start in range(0, len(regs), 400):
+        reg_chunk = regs[reg_start : reg_start + 400]
+        for start in range(0, len(aspect_ids), 400):  # SQLite's bound-parameter limit
+            chunk = aspect_ids[start : start + 400]
+            sql = (f"SELECT registration_id, aspect_id, judge_id, version, value, id FROM {table.name} "  # noqa: S608
+                   f"WHERE aspect_id IN ({_placeholders(len(chunk))})")
+            params = tuple(chunk)
+            if registration_ids is not None:
+                sql += f" AND registration_id IN ({_placeholders(len(reg_chunk))}) ORDER BY id"
+                params += tuple(reg_chunk)
+            cursor = db.session.connection().exec_driver_sql(sql, params)
+            for reg, aspect, judge, version, value, mark_id in cursor:
+                key = (reg, aspect, judge)
+                held = later.get(key)
+                if held is None:
+                    later[key] = (version, mark_id, value)
+                elif version > held[0]:
+                    later[key] = (version, mark_id, value)
     for (reg, aspect, _judge), (_version, mark_id, value) in later.items():
         grouped[(reg, aspect)].append((mark_id, _decimal(value)))
     return grouped
+
+
+def _aggregated_marks(registration_ids: list[int]) -> list[tuple[int, int, int, str]]:
+    """(registration, aspect, highest version, the judges' values joined by ",") for each (registration,
+    aspect) with marks, in that order: aggregated in SQL, one row per aspect of a contestant instead of one
+    per mark version, read through the DB-API cursor (no per-row Row objects). Each contestant's marks are
+    one range of the (registration, aspect) index.
+
+    Values are the database's text of the stored number (SQLite: the shortest text of the REAL, as ``repr``
+    gives; PostgreSQL: NUMERIC's text), so ``Decimal(text)`` is what ``_decimal`` makes of the driver's value.
+    """
+    from scoring.models import Mark
+
+    joined = "string_agg(CAST(value AS TEXT), ',')" if db.engine.dialect.name == "postgresql" else "group_concat(value)"
+    out: list[tuple[int, int, int, str]] = []
+    step = 900  # SQLite allowed 999 bound parameters before 3.32
+    for start in range(0, len(registration_ids), step):
+        regs = tuple(registration_ids[start : start + step])
+        sql = (f"SELECT registration_id, aspect_id, max(version), {joined} FROM {Mark.__table__.name} "  # noqa: S608
+               f"WHERE registration_id IN ({_placeholders(len(regs))}) "
+               "GROUP BY registration_id, aspect_id ORDER BY registration_id, aspect_id")
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(sql, regs)
+            out += cursor.fetchall()
+        finally:
+            cursor.close()
+    return out
 
 
 def judge_marks(event: Event) -> list[JudgeMark]:
@@ -173,17 +216,69 @@ def judge_marks(event: Event) -> list[JudgeMark]:
 
 
 def raw_mark(kind: str, values: list[tuple[int, Decimal]]):
-    """The rules core's raw mark for one aspect of one entry from the judges' current (mark id, value)s."""
-    if kind == rules.JUDGEMENT:
-        return tuple(int(v) if v == v.to_integral_value() else v for _i, v in values)
-    if kind == rules.PANEL:
-        return tuple(v.normalize() if v == v.to_integral_value() else v for _i, v in values)
+    """The rules core's raw mark for one aspect of one entry from the judges' current (mark id, value)s.
+    The judges' scores of a judgement or panel aspect come in ascending order (the rules core adds them up,
+    or sorts them to drop the highest and lowest), so every reader gives the same tuple."""
+    if kind in (rules.JUDGEMENT, rules.PANEL):
+        return tuple(sorted(_judge_value(kind, v) for _i, v in values))
     value = max(values)[1] if len(values) > 1 else values[0][1]  # the team's value: the one entered last
     if kind == rules.PASS_FAIL:
         return value == 1
     if kind == rules.DEDUCTION:
         return (value,)
     return value.normalize() if value == value.to_integral_value() else value
+
+
+def _judge_value(kind: str, value: Decimal):
+    """One judge's score inside a judgement or panel raw mark, as ``raw_mark`` writes it."""
+    if kind == rules.JUDGEMENT:
+        return int(value) if value == value.to_integral_value() else value
+    return value.normalize() if value == value.to_integral_value() else value
+
+
+_PLAIN = frozenset("0123456789.,-+eE")  # the characters of numbers' text, and the "," between them
+
+
+class RawMarks:
+    """The judges' values joined by "," → the rules core's raw mark, converted once per distinct text and aspect
+    kind: a national contest has a few tens of thousands of distinct texts for a quarter of a million
+    (contestant, aspect). A pure function of the text, so one memo serves the whole process (``_MEMO``)."""
+
+    LIMIT = 200_000  # texts kept per kind; then the memo starts again
+
+    def __init__(self):
+        self.joined: dict[str, dict[str, object]] = defaultdict(dict)  # kind → joined values → raw mark
+        self.scores: dict[tuple[str, str], object] = {}  # (kind, one value's text) → the judge's score
+
+    def of(self, kind: str) -> dict[str, object]:
+        converted = self.joined[kind]
+        if len(converted) > self.LIMIT:
+            converted.clear()
+            self.scores.clear()
+        return converted
+
+    def joined_raw(self, kind: str, joined: str):
+        """The raw mark from the judges' current values joined by "," (every mark at version 1, one per
+        judge), exactly as ``raw_mark`` makes it; None when a measurement-kind aspect's values differ (which
+        was entered last is then read mark by mark) or a value is not a number's text."""
+        if not _PLAIN.issuperset(joined):  # not a number's text (SQLite keeps any text): the reference decides
+            return None
+        parts = joined.split(",")
+        if kind in (rules.JUDGEMENT, rules.PANEL):
+            scores = []
+            for part in parts:
+                score = self.scores.get((kind, part))
+                if score is None:
+                    score = self.scores[(kind, part)] = _judge_value(kind, Decimal(part))
+                scores.append(score)
+            scores.sort()
+            return tuple(scores)
+        if len(parts) > 1 and len(set(parts)) > 1:
+            return None
+        return raw_mark(kind, [(0, Decimal(parts[0]))])
+
+
+_MEMO = RawMarks()
 
 
 def _entrants(event_ids: list[int]) -> dict[int, list[Entrant]]:
@@ -201,31 +296,23 @@ def _entrants(event_ids: list[int]) -> dict[int, list[Entrant]]:
     return out
 
 
-def _inputs(reg_ids: list[int]) -> dict[int, tuple[Decimal | None, int | None]]:
-    out = {}
-    for start in range(0, len(reg_ids), 900):
-        chunk = reg_ids[start : start + 900]
-        for reg, theory, seconds in db.session.execute(
-            select(EntryInput.registration_id, EntryInput.theory, EntryInput.time_seconds)
-            .where(EntryInput.registration_id.in_(chunk))
-        ):
-            out[reg] = (theory, seconds)
-    return out
+def _inputs(event_ids: list[int]) -> dict[int, tuple[Decimal | None, int | None]]:
+    """registration id → (theory score, completion time in seconds) of these events' registrations."""
+    return {reg: (theory, seconds) for reg, theory, seconds in db.session.execute(
+        select(EntryInput.registration_id, EntryInput.theory, EntryInput.time_seconds)
+        .join(Registration, Registration.id == EntryInput.registration_id)
+        .where(Registration.event_id.in_(event_ids)))}
 
 
 def load_inputs(events: list[Event], settings_of) -> dict[int, EventInputs]:
-    """Everything the rules core needs for these events, read in a handful of queries.
+    """Everything the rules core needs for these events, read in a handful of queries per event.
 
     ``settings_of(event) → ResultSettings`` gives each event's rounding.
     """
     ids = [e.id for e in events]
     trees = _scheme_trees(ids)
-    aspect_ids = [a for t in trees.values() for a in t.aspect_ids]
-    by_reg: dict[int, dict[int, list[tuple[int, Decimal]]]] = defaultdict(dict)
-    for (reg, aspect), values in _current_marks(aspect_ids).items():
-        by_reg[reg][aspect] = values
     entrants = _entrants(ids)
-    inputs = _inputs([e.registration_id for group in entrants.values() for e in group])
+    inputs = _inputs(ids)
     titles_without_award = {e.id: _contest(e).title_holders_without_award for e in events}
     out = {}
     for event in events:
@@ -237,7 +324,7 @@ def load_inputs(events: list[Event], settings_of) -> dict[int, EventInputs]:
         if tree is None:
             result.problems.append("该项目还没有评分方案")
             continue
-        counts = _judge_counts(tree, people, by_reg)
+        marks_by_reg, counts = event_marks(tree, [p.registration_id for p in people])
         settings = settings_of(event)
         try:
             result.scheme = rules_scheme(tree, settings, counts)
@@ -247,15 +334,11 @@ def load_inputs(events: list[Event], settings_of) -> dict[int, EventInputs]:
         has_theory = result.scheme.component(rules.THEORY) is not None and \
             rules.THEORY not in {a.component for a in result.scheme.aspects}
         for person in people:
-            marks_of = by_reg.get(person.registration_id, {})
+            marks = marks_by_reg.get(person.registration_id, {})
             theory, seconds = inputs.get(person.registration_id, (None, None))
-            if not marks_of and theory is None:
+            if not marks and theory is None:
                 result.absent.append(person.registration_id)
                 continue
-            marks = {}
-            for aspect_id, values in marks_of.items():
-                code, kind, _maximum = tree.aspect_ids[aspect_id]
-                marks[code] = raw_mark(kind, values)
             given = {rules.THEORY: Decimal(theory)} if has_theory and theory is not None else {}
             metrics = {"time": Decimal(seconds)} if seconds is not None else {}
             result.entries.append(rules.EntryMarks(
@@ -267,16 +350,68 @@ def load_inputs(events: list[Event], settings_of) -> dict[int, EventInputs]:
     return out
 
 
-def _judge_counts(tree, people: list[Entrant], by_reg) -> dict[str, int]:
-    """How many judges scored each judgement / panel aspect: the most common count over the entries
-    (a whole panel short by one judge is then still valid; a single entry short is reported)."""
+def event_marks(tree, registration_ids: list[int], memo: RawMarks | None = None,
+                ) -> tuple[dict[int, dict[str, object]], dict[str, int]]:
+    """registration id → aspect code → the rules core's raw mark, for these registrations of one event (in id
+    order); and how many judges scored each judgement / panel aspect (see ``_judge_counts``).
+
+    Most (registration, aspect) come straight from the SQL aggregate: every mark still at version 1 and, for
+    the measurement kinds, the judges agreeing. The rest (a later version, or measurement values that differ,
+    where the one entered last counts) are read mark by mark with the reference reader ``_current_marks``.
+    Marks of aspects outside the event's scheme are left out.
+    """
+    memo = _MEMO if memo is None else memo
+    info = {aspect_id: (code, memo.of(kind), kind, kind in (rules.JUDGEMENT, rules.PANEL))
+            for aspect_id, (code, kind, _m) in tree.aspect_ids.items()}
+    marks_by_reg: dict[int, dict[str, object]] = {}
     counts: dict[str, Counter] = defaultdict(Counter)
-    for person in people:
-        for aspect_id, values in by_reg.get(person.registration_id, {}).items():
-            code, kind, _maximum = tree.aspect_ids[aspect_id]
-            if kind in (rules.JUDGEMENT, rules.PANEL):
-                counts[code][len(values)] += 1
+    irregular: list[tuple[int, int]] = []
+    last_reg, marks = None, {}
+    for reg, aspect, top, joined in _aggregated_marks(sorted(registration_ids)):
+        found = info.get(aspect)
+        if found is None:
+            continue
+        code, converted, kind, counted = found
+        if top == 1:  # every mark at version 1: one per judge, all current
+            raw = converted.get(joined, converted)
+            if raw is converted:
+                raw = converted[joined] = memo.joined_raw(kind, joined)
+            if raw is None:
+                irregular.append((reg, aspect))
+            elif counted:  # rows come by registration id: each count is first seen where _judge_counts sees it
+                counts[code][len(raw)] += 1
+        else:
+            raw = None
+            irregular.append((reg, aspect))
+        if reg != last_reg:
+            last_reg, marks = reg, marks_by_reg.setdefault(reg, {})
+        marks[code] = raw
+    if irregular:
+        wanted = set(irregular)
+        found_marks = _current_marks(sorted({a for _r, a in irregular}), sorted({r for r, _a in irregular}))
+        for (reg, aspect), values in found_marks.items():
+            if (reg, aspect) in wanted:
+                code, _converted, kind, _counted = info[aspect]
+                marks_by_reg[reg][code] = raw_mark(kind, values)
+        counts = _judge_counts(tree, marks_by_reg.values())
+    return marks_by_reg, _most_common(counts)
+
+
+def _most_common(counts: dict[str, Counter]) -> dict[str, int]:
     return {code: c.most_common(1)[0][0] for code, c in counts.items()}
+
+
+def _judge_counts(tree, marks_by_reg) -> dict[str, Counter]:
+    """How many judges scored each judgement / panel aspect, counted in registration order: the most common
+    count over the entries is used (a whole panel short by one judge is then still valid; a single entry
+    short is reported)."""
+    counted = {code for code, kind, _m in tree.aspect_ids.values() if kind in (rules.JUDGEMENT, rules.PANEL)}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for marks in marks_by_reg:
+        for code, raw in marks.items():
+            if code in counted:
+                counts[code][len(raw)] += 1
+    return counts
 
 
 def _contest(event: Event) -> Contest:

@@ -24,16 +24,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, join, or_, select
+from sqlalchemy.orm import aliased
 
 from app import audit
 from app.extensions import db
 from app.models import User
 from app.timeutil import utcnow
 from contests import draw, judges
+from contests.judging_models import MarkingTeam, MarkingTeamMember
 from contests.models import Event, JudgeAssignment, Registration
 from scoring import rules
 from scoring.models import (
@@ -210,53 +214,116 @@ def append_version(*, registration: Registration, aspect: Aspect, judge_id: int,
                    device: str, ip: str, source: str, entered_by: int, base_version: int | None = None,
                    conflict: bool = False, current: Mark | None = None, code: str = "") -> Mark:
     """Store the next version (the only way marks are written) and audit it in the same transaction."""
-    mark = Mark(registration_id=registration.id, aspect_id=aspect.id, judge_id=judge_id,
+    mark = _insert_version(registration_id=registration.id, aspect_id=aspect.id, judge_id=judge_id, value=value,
+                           key=key, device=device, ip=ip, source=source, entered_by=entered_by,
+                           base_version=base_version, conflict=conflict, current=_Current.of(current))
+    _ensure_sheet(registration.id, judge_id, aspect.sub.criterion_id)
+    db.session.flush()  # an IntegrityError here is a lost race: the caller's retry stores the next version
+    _audit_version(mark, aspect.code, _Current.of(current), code)
+    return mark
+
+
+@dataclass(frozen=True)
+class _Current:
+    """What a new version needs of the current one."""
+
+    id: int
+    version: int
+    value: Decimal
+    device: str
+    created_at: Any
+
+    @classmethod
+    def of(cls, mark: Mark | None) -> _Current | None:
+        return None if mark is None else cls(mark.id, mark.version, mark.value, mark.device, mark.created_at)
+
+
+def _insert_version(**values) -> Mark:
+    mark = _new_version(**values)
+    db.session.add(mark)
+    return mark
+
+
+def _new_version(*, registration_id: int, aspect_id: int, judge_id: int, value: Decimal, key: str, device: str,
+                 ip: str, source: str, entered_by: int, base_version: int | None, conflict: bool,
+                 current: _Current | None) -> Mark:
+    return Mark(registration_id=registration_id, aspect_id=aspect_id, judge_id=judge_id,
                 version=(current.version + 1) if current else 1, value=value,
                 previous_id=current.id if current else None, idempotency_key=key, device=device[:64], ip=ip[:45],
                 source=source, entered_by=entered_by, base_version=base_version, conflict=conflict,
                 created_at=utcnow())
-    db.session.add(mark)
-    _ensure_sheet(registration.id, judge_id, aspect.sub.criterion_id)
-    db.session.flush()  # an IntegrityError here is a lost race: the caller's retry stores the next version
+
+
+_MARK_COLUMNS = ("registration_id", "aspect_id", "judge_id", "version", "value", "previous_id", "idempotency_key",
+                 "device", "ip", "source", "entered_by", "base_version", "conflict", "created_at")
+
+
+def _mark_values(mark: Mark) -> dict[str, Any]:
+    return {f"v_{column}": getattr(mark, column) for column in _MARK_COLUMNS}
+
+
+@lru_cache(maxsize=1)
+def _insert_mark():
+    return insert(Mark).values({column: bindparam(f"v_{column}") for column in _MARK_COLUMNS}).returning(Mark.id)
+
+
+def _audit_version(mark: Mark, aspect_code: str, current: _Current | None, code: str) -> None:
     audit.record("mark_saved", mark,
                  before={"value": number(current.value), "version": current.version} if current else None,
-                 after={"code": code, "aspect": aspect.code, "judge_id": judge_id, "value": number(value),
-                        "version": mark.version, "source": source, "device": device[:64], "conflict": conflict})
-    return mark
+                 after={"code": code, "aspect": aspect_code, "judge_id": mark.judge_id, "value": number(mark.value),
+                        "version": mark.version, "source": mark.source, "device": mark.device,
+                        "conflict": mark.conflict})
 
 
 @dataclass(frozen=True)
 class Saved:
     mark: Mark
     created: bool  # False: a replay of a key already stored
+    body: dict[str, Any] | None = None  # the response (``mark_json``), made before the commit expires the mark
 
 
 def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -> Saved:
-    """One judge's entry from the tablet (JSON). Refusals raise JudgingError; nothing is written then."""
+    """One judge's entry from the tablet (JSON). Refusals raise JudgingError; nothing is written then.
+
+    The checks of ``scope_for`` and the recusal for the one aspect and contestant concerned are read in one
+    prepared query (``_SaveContext``; no scheme tree, no list of every contestant) and made in the same order.
+    Every read and check comes first, then the mark (and the score sheet on first use) is written, and the
+    audit entry last, right before the caller's commit: the audit chain's head row is locked from its update
+    to the commit, so that lock is held as briefly as possible.
+    """
     key = str(payload.get("key") or "")
     if not KEY.match(key):
         raise JudgingError(_("缺少有效的记录编号（key），请刷新页面后重试"), 400, "key")
-    done = replayed(key, user.id)
-    if done is not None:
-        return Saved(done, False)
-    scope = scope_for(user, event)
     try:
         aspect_id = int(payload.get("aspect_id"))
     except (TypeError, ValueError):
-        raise JudgingError(_("缺少评分项"), 400, "aspect_id") from None
-    aspect = next((a for a in scope.aspects if a.id == aspect_id), None)
-    if aspect is None:
-        raise JudgingError(_("该评分项没有分配给您，不能评分"), 403, "aspect_id")
+        aspect_id = None
     code = str(payload.get("code") or "").strip()
     registration = draw.registration_for_code(event.id, code) if code else None
+    ctx = _SaveContext.read(user, event, aspect_id, key, registration)
+    if ctx.replay:
+        done = replayed(key, user.id)
+        return Saved(done, False, mark_json(done, str(payload.get("code", "")), False))
+    if not ctx.assigned:
+        raise JudgingError(_("您没有被分配到这个项目"), 403)
+    if ctx.scheme_status != "active":
+        raise JudgingError(_("本项目的评分方案尚未启用"), 409)
+    if aspect_id is None:
+        raise JudgingError(_("缺少评分项"), 400, "aspect_id")
+    aspect = ctx.aspect
+    if aspect is None:
+        raise JudgingError(_("该评分项没有分配给您，不能评分"), 403, "aspect_id")
     if registration is None:
         raise JudgingError(_("选手编号“%(code)s”不存在", code=code[:20]), 404, "code")
-    if registration.id in scope.recused:
-        reasons = "、".join(judges.recusal_reasons(user.id, registration))
+    if ctx.recusal:
+        reasons = "、".join(ctx.recusal)
         raise JudgingError(_("您须回避选手 %(code)s（%(reasons)s），不能评分", code=code, reasons=reasons), 403, "code")
-    _refuse_if_locked(registration.id, user.id, aspect.sub.criterion_id)
+    if ctx.sheet_status == "signed":
+        raise JudgingError(_("这张评分表已签字锁定，需裁判长填写原因解锁后才能修改"), 409)
+    if ctx.module_confirmed:
+        raise JudgingError(_("裁判长已确认该模块成绩，不能再修改"), 409)
     value = parse_value(payload.get("value"))
-    check_value(scope.scheme, aspect, value)
+    check_value(ctx.scheme, aspect, value)
     base = payload.get("base_version")
     base_version = int(base) if isinstance(base, int | str) and str(base).isdigit() else None
     try:
@@ -264,7 +331,7 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     except (TypeError, ValueError):
         queued_ms = 0
     device = str(payload.get("device") or "")[:64]
-    current = latest(registration.id, aspect.id, user.id)
+    current = ctx.current
     conflict = False
     if current is not None and base_version is not None and current.version > base_version \
             and current.device != device:
@@ -274,13 +341,116 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
                 _("另一台设备在这条离线记录之后已保存了新的评分（第 %(n)d 版：%(v)s）。这条较旧的记录没有保存，"
                   "请核对后重新录入。", n=current.version, v=number(current.value)), 409, "value")
         conflict = True
-    mark = append_version(registration=registration, aspect=aspect, judge_id=user.id, value=value, key=key,
-                          device=device, ip=ip, source="tablet", entered_by=user.id, base_version=base_version,
-                          conflict=conflict, current=current, code=code)
-    from scoring.results import on_marks_changed  # results import this module: import late
+    mark = _new_version(registration_id=registration.id, aspect_id=aspect.id, judge_id=user.id, value=value,
+                        key=key, device=device, ip=ip, source="tablet", entered_by=user.id,
+                        base_version=base_version, conflict=conflict, current=current)
+    # Written with Core statements (the mark object is not added to the session). An IntegrityError here is a
+    # lost race, on the mark's version or the sheet's key: the caller's retry stores the next version.
+    connection = db.session.connection()
+    mark.id = connection.execute(_insert_mark(), _mark_values(mark)).scalar_one()
+    if ctx.sheet_id is None:
+        connection.execute(insert(ScoreSheet).values(registration_id=registration.id, judge_id=user.id,
+                                                     criterion_id=ctx.criterion_id, status="open",
+                                                     created_at=utcnow()))
+    body = mark_json(mark, str(payload.get("code", "")), True)
+    _audit_version(mark, aspect.code, current, code)
+    if ctx.results_follow:  # results exist (or the event is confirmed): recompute them, as on_marks_changed does
+        from scoring.results import recompute_event  # results import this module: import late
 
-    on_marks_changed(event)
-    return Saved(mark, True)
+        recompute_event(event, reason="评分修改")
+    return Saved(mark, True, body)
+
+
+@dataclass(frozen=True)
+class _SaveContext:
+    """What ``save_mark`` checks, read in one query (``_context_query``): the same facts ``scope_for``,
+    ``judges.recusals``, ``_refuse_if_locked``, ``latest`` and ``results.needs_recompute`` read."""
+
+    replay: bool  # the key was stored before (``replayed`` decides, before any other check)
+    assigned: bool  # one of the event's marking judges
+    scheme_status: str | None
+    scheme: SimpleNamespace | None  # what ``check_value`` reads of the scheme
+    aspect: SimpleNamespace | None  # the aspect, if it is in the scheme and this judge marks it
+    criterion_id: int | None  # its module
+    recusal: list[str]  # why this judge may not mark this contestant; empty: may mark
+    sheet_id: int | None
+    sheet_status: str | None
+    module_confirmed: bool
+    current: _Current | None  # the current version of this judge's mark, if any
+    results_follow: bool  # the event has results (or is confirmed): a changed mark is recomputed at once
+
+    @classmethod
+    def read(cls, user: User, event: Event, aspect_id: int | None, key: str,
+             registration: Registration | None) -> _SaveContext:
+        params = {"user_id": user.id, "event_id": event.id, "contest_id": event.contest_id, "key": key,
+                  "aspect_id": aspect_id if aspect_id is not None else -1,
+                  "registration_id": registration.id if registration is not None else -1}
+        row = db.session.connection().execute(_context_query(), params).first()
+        if row is None:  # the event has no scheme
+            replay = replayed(key, user.id) is not None
+            assigned = replay or judges.is_assigned(user.id, event.id, chief=False)
+            return cls(replay, assigned, None, None, None, None, [], None, None, False, None, False)
+        (stored, assigned, status, panel_min, panel_step, found_id, code, kind, maximum, step, team, criterion_id,
+         member, same_delegation, profile_id, unit, delegation_id, relation_id, note, sheet_id, sheet_status,
+         confirmed, mark_id, version, value, device, created_at, results_follow) = row
+        aspect = None
+        if found_id is not None and (not team or member):  # ``markers``: its team's members, or every judge
+            aspect = SimpleNamespace(id=found_id, code=code, kind=kind, maximum=maximum, step=step, team=team)
+        reasons = []
+        if registration is not None and registration.status == "confirmed" and registration.event_id == event.id:
+            unit = judges._norm(unit) if profile_id is not None else ""  # as ``judges.recusals`` decides
+            if unit and unit == judges._norm(registration.employer):
+                reasons.append(_("同一单位"))
+            if same_delegation and profile_id is not None and delegation_id \
+                    and delegation_id == registration.delegation_id:
+                reasons.append(_("同一代表团"))
+            if relation_id is not None:
+                reasons.append(_("申报的关系：%(note)s", note=note) if note else _("申报的关系"))
+        current = _Current(mark_id, version, value, device, created_at) if mark_id is not None else None
+        return cls(stored is not None, bool(assigned), status, SimpleNamespace(panel_min=panel_min,
+                                                                               panel_step=panel_step),
+                   aspect, criterion_id, reasons, sheet_id, sheet_status, confirmed is not None, current,
+                   bool(results_follow))
+
+
+@lru_cache(maxsize=1)
+def _context_query():
+    """One row per event with a scheme; every outer join finds at most one row (unique keys)."""
+    from contests.judging_models import JudgeRelationship
+    from contests.models import Contest, JudgeProfile
+    from scoring.results_models import StoredResult
+
+    u, e, a, r = (bindparam(n) for n in ("user_id", "event_id", "aspect_id", "registration_id"))
+    stored = select(Mark.id).where(Mark.idempotency_key == bindparam("key")).scalar_subquery()
+    assigned = select(JudgeAssignment.id).where(
+        JudgeAssignment.user_id == u, JudgeAssignment.event_id == e, JudgeAssignment.is_chief.is_(False)).exists()
+    member = select(MarkingTeamMember.id).join(MarkingTeam, MarkingTeam.id == MarkingTeamMember.team_id).where(
+        MarkingTeam.event_id == e, MarkingTeam.name == Aspect.team, MarkingTeamMember.user_id == u).exists()
+    tree = join(Aspect, SubCriterion, SubCriterion.id == Aspect.sub_id).join(
+        Criterion, Criterion.id == SubCriterion.criterion_id)
+    c = SubCriterion.criterion_id
+    versions = aliased(Mark)
+    latest = select(func.max(versions.version)).where(
+        versions.registration_id == r, versions.aspect_id == a, versions.judge_id == u).scalar_subquery()
+    has_results = select(StoredResult.id).where(StoredResult.event_id == e).exists()
+    confirmed = select(EventConfirmation.id).where(EventConfirmation.event_id == e).exists()
+    return (select(stored, assigned, MarkingScheme.status, MarkingScheme.panel_min, MarkingScheme.panel_step,
+                   Aspect.id, Aspect.code, Aspect.kind, Aspect.maximum, Aspect.step, Aspect.team, c, member,
+                   Contest.same_delegation_recusal, JudgeProfile.id, JudgeProfile.unit, JudgeProfile.delegation_id,
+                   JudgeRelationship.id, JudgeRelationship.note, ScoreSheet.id, ScoreSheet.status,
+                   ModuleConfirmation.id, Mark.id, Mark.version, Mark.value, Mark.device, Mark.created_at,
+                   or_(has_results, confirmed))
+            .select_from(MarkingScheme)
+            .outerjoin(tree, (Criterion.scheme_id == MarkingScheme.id) & (Aspect.id == a))
+            .outerjoin(Contest, Contest.id == bindparam("contest_id"))
+            .outerjoin(JudgeProfile, JudgeProfile.user_id == u)
+            .outerjoin(JudgeRelationship, (JudgeRelationship.judge_id == u) & (JudgeRelationship.registration_id == r))
+            .outerjoin(ScoreSheet, (ScoreSheet.registration_id == r) & (ScoreSheet.judge_id == u)
+                       & (ScoreSheet.criterion_id == c))
+            .outerjoin(ModuleConfirmation, ModuleConfirmation.criterion_id == c)
+            .outerjoin(Mark, (Mark.registration_id == r) & (Mark.aspect_id == a) & (Mark.judge_id == u)
+                       & (Mark.version == latest))
+            .where(MarkingScheme.event_id == e))
 
 
 def mark_json(mark: Mark, code: str, created: bool) -> dict[str, Any]:

@@ -300,11 +300,12 @@ def save_mark(event_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return jsonify(error=_("请求格式不正确"), field="", status=400), 400
+    user, ip = current_user._get_current_object(), _ip()  # the user itself: the proxy costs on every use
     try:
-        saved = commit_with_retry(lambda: services.save_mark(current_user, event, payload, _ip()))
+        saved = commit_with_retry(lambda: services.save_mark(user, event, payload, ip))
     except JudgingError as err:
         return _json_error(err)
-    body = services.mark_json(saved.mark, str(payload.get("code", "")), saved.created)
+    body = saved.body or services.mark_json(saved.mark, str(payload.get("code", "")), saved.created)
     return jsonify(body), 201 if saved.created else 200
 
 
