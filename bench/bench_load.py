@@ -325,8 +325,15 @@ def main() -> None:
           f"missing: {len(missing)}; stored more than once: {len(doubled)}")
     del func, select
     errors = sum(s["errors"] for (name, _), s in table.items() if name == "saiwu")
-    print("PASS" if not missing and not doubled and errors == 0 else "FAIL",
-          "— zero errors and every acknowledged mark exactly once" if errors == 0 else f"— {errors} errors")
+    goals = {
+        "mark throughput ≥ 0.5× bare": marks["rps"] >= 0.5 * bare_marks["rps"],
+        "mark p99 ≤ 2× bare": marks["p99"] <= 2 * bare_marks["p99"],
+        "results page ≥ 0.8× bare page": reads["rps"] >= 0.8 * bare_reads["rps"],
+        "zero errors": errors == 0,
+        "every acknowledged mark exactly once": not missing and not doubled,
+    }
+    for goal, met in goals.items():
+        print(f"{'PASS' if met else 'FAIL'}  {goal}")
 
 
 if __name__ == "__main__":
