@@ -17,25 +17,28 @@ from certificates.errors import CertificateError
 MAX_URL_LENGTH = 500
 
 
-def _make(data: str, error: str) -> segno.QRCode:
+def _make(data: str, error: str, mask: int | None = None) -> segno.QRCode:
+    """``mask=None`` chooses the data mask with the lowest penalty, as ISO/IEC 18004 §7.8.3 asks; that search
+    is most of the cost (≈6 ms of ≈7 ms for a version-4 code). A fixed mask (0–7) is ≈4× faster and still
+    decodes everywhere, but may print patterns that are harder for cheap scanners."""
     if not isinstance(data, str) or not data:
         raise CertificateError("二维码内容不能为空。")
     if len(data) > MAX_URL_LENGTH:
         raise CertificateError(f"二维码内容太长（{len(data)} 个字符），最多 {MAX_URL_LENGTH} 个。")
-    return segno.make(data, error=error, micro=False, boost_error=True)
+    return segno.make(data, error=error, micro=False, boost_error=True, mask=mask)
 
 
 @lru_cache(maxsize=4096)
-def qr_svg_data_uri(data: str, error: str = "m", border: int = 2, dark: str = "#000") -> str:
+def qr_svg_data_uri(data: str, error: str = "m", border: int = 2, dark: str = "#000", mask: int | None = None) -> str:
     """Scalable SVG (``viewBox`` only; size it with CSS) as a ``data:image/svg+xml`` URI."""
-    return _make(data, error).svg_data_uri(border=border, omitsize=True, dark=dark, xmldecl=False, svgns=True)
+    return _make(data, error, mask).svg_data_uri(border=border, omitsize=True, dark=dark, xmldecl=False, svgns=True)
 
 
 @lru_cache(maxsize=4096)
-def qr_png_data_uri(data: str, error: str = "m", border: int = 2, scale: int = 2) -> str:
+def qr_png_data_uri(data: str, error: str = "m", border: int = 2, scale: int = 2, mask: int | None = None) -> str:
     """PNG (``scale`` px per module) as a ``data:image/png;base64`` URI; size it with CSS and use
     ``image-rendering: pixelated``."""
-    return _make(data, error).png_data_uri(scale=scale, border=border)
+    return _make(data, error, mask).png_data_uri(scale=scale, border=border)
 
 
 def qr_svg(data: str, error: str = "m", border: int = 2) -> str:

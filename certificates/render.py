@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from certificates import fonts
@@ -105,10 +106,13 @@ def check_context(template: CertificateTemplate, context: Mapping, index: int = 
 
 def _asset_urls(template: CertificateTemplate) -> dict[str, str]:
     """asset name → URL served from memory; the content hash in the name keeps caches honest."""
-    return {
-        name: f"{ASSET_SCHEME}:/{name}-{hashlib.sha256(data).hexdigest()[:16]}"
-        for name, data in template.assets.items()
-    }
+    return {name: _asset_url(name, bytes(data)) for name, data in template.assets.items()}
+
+
+@lru_cache(maxsize=64)
+def _asset_url(name: str, data: bytes) -> str:
+    # Cached: bytes objects cache their own hash, so a seal is SHA-256'd once, not once per certificate.
+    return f"{ASSET_SCHEME}:/{name}-{hashlib.sha256(data).hexdigest()[:16]}"
 
 
 def _asset_memory(template: CertificateTemplate) -> dict[str, bytes]:

@@ -38,10 +38,47 @@ _CACHE_SIZE = 128
 PLAIN_TYPES: tuple[type, ...] = (str, int, float, bool, Decimal, date, datetime, type(None))
 
 
-class _CertificateEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+#: str methods that can build huge strings from a small call ('x'.center(10**9), '{:>999999999}'.format(1)).
+_UNSAFE_STR_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map"})
 
-    def call_binop(self, context, op, left, right):  # noqa: ANN001 - jinja signature
+#: Filters a certificate template may use. Left out: ``safe`` (would turn data into markup), ``attr``,
+#: ``format``/``center``/``indent``/``wordwrap`` (huge strings from a small call), ``tojson``, ``urlize``,
+#: ``pprint``, ``xmlattr``.
+ALLOWED_FILTERS = frozenset(
+    {
+        "abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+        "forceescape", "groupby", "int", "items", "join", "last", "length", "list", "lower", "map", "max",
+        "min", "reject", "rejectattr", "replace", "reverse", "round", "select", "selectattr", "slice",
+        "sort", "string", "striptags", "sum", "title", "trim", "truncate", "unique", "upper", "wordcount",
+    }
+)  # fmt: skip
+
+
+class _CertificateEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def is_safe_callable(self, obj) -> bool:
+        if getattr(obj, "__self__", None).__class__ is str and getattr(obj, "__name__", "") in _UNSAFE_STR_METHODS:
+            return False
+        return super().is_safe_callable(obj)
+
+    def wrap_str_format(self, value):
+        # The sandbox lets str.format through a safe formatter, but "{:>999999999}" still builds 1 GB.
+        if getattr(value, "__name__", "") in ("format", "format_map") and isinstance(
+            getattr(value, "__self__", None), str
+        ):
+
+            def refuse(*args, **kwargs):
+                raise SecurityError("方法 format")
+
+            return refuse
+        return super().wrap_str_format(value)
+
+    def call_binop(self, context, op, left, right):
+        if op == "%":
+            if isinstance(left, str):
+                raise SecurityError("不支持用 % 格式化文字")
+            return operator.mod(left, right)
         if op == "**":
             if isinstance(right, int | float) and abs(right) > 64:
                 raise SecurityError("幂运算的指数太大")
@@ -59,6 +96,14 @@ def _safe_range(*args: int) -> range:
     if len(rng) > MAX_RANGE:
         raise SecurityError(f"range() 最多 {MAX_RANGE} 次")
     return rng
+
+
+def _safe_replace(value, old, new, count=None):
+    text = str(value)
+    result = text.replace(str(old), str(new)) if count is None else text.replace(str(old), str(new), int(count))
+    if len(result) > MAX_REPEAT * 10 and len(result) > 2 * len(text):
+        raise SecurityError("替换后的文字太长")
+    return result
 
 
 def _date_filter(func):
@@ -83,6 +128,8 @@ def _make_env() -> _CertificateEnvironment:
         cache_size=0,  # we cache compiled templates ourselves, by hash
     )
     env.globals = {"range": _safe_range}
+    env.filters = {name: func for name, func in env.filters.items() if name in ALLOWED_FILTERS}
+    env.filters["replace"] = _safe_replace
     env.filters["chinese_date"] = _date_filter(chinese_date)
     env.filters["chinese_date_arabic"] = _date_filter(chinese_date_arabic)
     env.filters["fit_font_size"] = fit_font_size
@@ -103,6 +150,14 @@ def _line_hint(exc: TemplateSyntaxError) -> str:
     return f"（第 {exc.lineno} 行）" if getattr(exc, "lineno", None) else ""
 
 
+def _syntax_message(exc: TemplateSyntaxError) -> str:
+    m = _NO_FILTER_RE.search(exc.message or "")
+    if m:
+        what = "过滤器" if m.group(1) == "filter" else "测试"
+        return f"证书模板中使用了不可用的{what}：{m.group(2)}{_line_hint(exc)}。"
+    return f"证书模板语法错误{_line_hint(exc)}：{exc.message}"
+
+
 def compile_template(source: str):
     """Compile (or fetch from the cache) a template; raises :class:`CertificateTemplateError`."""
     global compile_count
@@ -121,7 +176,7 @@ def compile_template(source: str):
         _refuse_loading(ast)
         tpl = ENV.from_string(ast)
     except TemplateSyntaxError as exc:
-        raise CertificateTemplateError(f"证书模板语法错误{_line_hint(exc)}：{exc.message}") from None
+        raise CertificateTemplateError(_syntax_message(exc)) from None
     except TemplateError as exc:
         raise CertificateTemplateError(f"证书模板有错误：{exc}") from None
     with _cache_lock:
@@ -133,11 +188,25 @@ def compile_template(source: str):
 
 
 _LOADING_NODES = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+MAX_LOOP_NESTING = 2  # with range() capped at 1000: at most a million iterations
 
 
 def _refuse_loading(ast: nodes.Template) -> None:
+    """Statically refuse what a certificate never needs and that could hang a batch or read other files."""
     if any(True for _ in ast.find_all(_LOADING_NODES)):
         raise CertificateTemplateError("证书模板不能引用其他模板或文件（include、extends、import）。")
+    if any(True for _ in ast.find_all((nodes.Macro, nodes.CallBlock))):
+        raise CertificateTemplateError("证书模板中不能定义宏（macro、call）。")
+    for loop in ast.find_all(nodes.For):
+        if loop.recursive:
+            raise CertificateTemplateError("证书模板中不能使用递归循环（recursive）。")
+        if _loop_depth(loop) > MAX_LOOP_NESTING:
+            raise CertificateTemplateError(f"证书模板中的循环最多嵌套 {MAX_LOOP_NESTING} 层。")
+
+
+def _loop_depth(node: nodes.Node) -> int:
+    inner = [_loop_depth(child) for child in node.iter_child_nodes()]
+    return (1 if isinstance(node, nodes.For) else 0) + max(inner, default=0)
 
 
 def check_plain_context(context: Mapping, _path: str = "", _depth: int = 0) -> None:
@@ -174,13 +243,18 @@ def _check_value(value, path: str, depth: int) -> None:
 
 
 _UNSAFE_ATTR_RE = re.compile(r"attribute '([^']+)'")
+_UNSAFE_METHOD_RE = re.compile(r"method (\w+) of")
+_NO_FILTER_RE = re.compile(r"No (filter|test) named '([^']+)'")
 
 
 def _security_message(exc: Exception | str) -> str:
     text = str(exc)
     m = _UNSAFE_ATTR_RE.search(text)
+    m2 = _UNSAFE_METHOD_RE.search(text)
     if m:
         detail = f"属性 {m.group(1)}"
+    elif m2:
+        detail = f"方法 {m2.group(1)}"
     elif isinstance(exc, SecurityError) and any("\u4e00" <= c <= "\u9fff" for c in text):
         detail = text  # our own Chinese reasons (range, repetition …)
     else:
@@ -216,6 +290,8 @@ def _render_compiled(tpl, context: Mapping) -> str:
         raise
     except TemplateError as exc:
         raise CertificateTemplateError(f"证书模板出错：{exc}") from None
+    except RecursionError:
+        raise CertificateTemplateError("证书模板递归太深。") from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         raise CertificateTemplateError(f"证书模板计算出错：{type(exc).__name__}: {exc}") from None
 
@@ -267,13 +343,15 @@ def find_unknown_placeholders(template_source: str, allowed_names: Iterable[str]
     try:
         ast = ENV.parse(template_source)
     except TemplateSyntaxError as exc:
-        return [f"证书模板语法错误{_line_hint(exc)}：{exc.message}"]
+        return [_syntax_message(exc)]
     try:
         _refuse_loading(ast)
     except CertificateTemplateError as exc:
         messages.append(str(exc))
     try:
         ENV.compile(ast)  # unknown filters/tests are only detected when compiling
+    except TemplateSyntaxError as exc:  # TemplateAssertionError is one
+        messages.append(_syntax_message(exc))
     except TemplateError as exc:
         messages.append(f"证书模板有错误：{getattr(exc, 'message', None) or exc}")
 

@@ -47,3 +47,17 @@ def test_decodes_with_zbar(tmp_path):
     segno.make(URL, error="m", micro=False, boost_error=True).save(path, scale=6, border=4)
     out = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == URL
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed")
+@pytest.mark.parametrize("mask", [None, 0, 5])
+def test_png_data_uri_decodes_with_any_mask(tmp_path, mask):
+    from io import BytesIO
+
+    from PIL import Image
+
+    uri = qr_png_data_uri(URL, mask=mask)
+    img = Image.open(BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(tmp_path / "qr.png")
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "qr.png")], capture_output=True, text=True)
+    assert out.stdout.strip() == URL

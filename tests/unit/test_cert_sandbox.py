@@ -189,3 +189,42 @@ def test_no_template_loading(source):
     with pytest.raises(CertificateTemplateError, match="不能引用其他模板"):
         render_html(source, {})
     assert any("不能引用其他模板" in m for m in find_unknown_placeholders(source, ALLOWED))
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("{{ 'x'.center(1000000000) }}", "方法 center"),
+        ("{{ name.ljust(1000000000) }}", "方法 ljust"),
+        ("{{ '{:>999999999}'.format(1) }}", "方法 format"),
+        ("{{ '%999999999d' % 1 }}", "% 格式化"),
+        ("{{ ('a' * 10000)|replace('a', 'a' * 10000) }}", "太长"),
+        ("{{ name|center(1000000000) }}", "不可用的过滤器：center"),
+        ("{{ name|safe }}", "不可用的过滤器：safe"),
+        ("{{ name|format(1) }}", "不可用的过滤器：format"),
+        ("{% macro m(x) %}{{ m(x) }}{{ m(x) }}{% endmacro %}{{ m(1) }}", "不能定义宏"),
+        ("{% for a in [1] recursive %}{{ loop(a) }}{% endfor %}", "递归"),
+        (
+            "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+            "{% endfor %}{% endfor %}{% endfor %}",
+            "嵌套",
+        ),
+    ],
+)
+def test_denial_of_service_shapes_refused_quickly(source, needle):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(CertificateTemplateError, match=needle):
+        render_html(source, {"name": "张三"})
+    assert time.perf_counter() - started < 1
+
+
+def test_safe_filters_still_work():
+    src = "{{ name|upper }}|{{ name|replace('张', '李') }}|{{ items|join('、') }}|{{ 7 % 3 }}|{{ name|length }}"
+    assert render_html(src, {"name": "张abc", "items": ["甲", "乙"]}) == "张ABC|李abc|甲、乙|1|4"
+
+
+def test_data_cannot_become_markup():
+    html = render_html("<p>{{ name }}</p>", {"name": '<img src="file:///etc/passwd">'})
+    assert "<img" not in html
