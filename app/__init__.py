@@ -1,21 +1,31 @@
-"""Saiwu's application factory: plain, in the manner of CTFd's ``create_app``."""
+"""Saiwu's application factory: plain, in the manner of CTFd's ``create_app``.
+
+Flask and SQLAlchemy are imported inside the functions, so the pure modules of the rules core can use
+``app.text`` without pulling the web framework in (``tests/unit/test_purity.py`` checks it).
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from config import load_config
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: dict | None = None, config_name: str | None = None) -> Flask:
+    from flask import Flask
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from config import load_config
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
     app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), config_name, overrides))
@@ -93,6 +103,7 @@ def _sqlite_transactions(engine) -> None:
     This is SQLAlchemy's documented recipe for pysqlite's transaction handling.
     """
     from flask import has_request_context, request
+    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _no_implicit_begin(dbapi_connection, _record):
@@ -104,7 +115,6 @@ def _sqlite_transactions(engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     # WAL lets readers go on while one request writes; foreign keys are off by default in SQLite;
     # the busy timeout makes a second writer wait instead of failing at once.

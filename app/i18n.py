@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import flash as _flash
+from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from app.extensions import babel
+from app.text import Msg
 
 LANG_COOKIE = "lang"
 
@@ -17,6 +19,20 @@ def select_locale() -> str:
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def translate(value):
+    """A pure module's :class:`~app.text.Msg` in the reader's language; anything else unchanged."""
+    if isinstance(value, Msg):
+        params = {key: translate(v) for key, v in value.params.items()}
+        text = gettext(value.template) if has_request_context() else value.template
+        return text.format(**params) if params else text
+    return value
+
+
+def flash(message, category: str = "message") -> None:
+    """``flask.flash`` that translates first: the session stores plain text, not the message's template."""
+    _flash(translate(message), category)
 
 
 def cn_date(value: date | datetime | None) -> str:
@@ -36,6 +52,9 @@ def cn_datetime(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    # Every value a template prints passes through here, so a Msg from the rules core is translated
+    # wherever it lands: field errors, tables of import problems, reasons.
+    app.jinja_env.finalize = translate
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     from contests.idnumber import mask_id, mask_phone
