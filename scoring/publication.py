@@ -12,6 +12,7 @@ pages carry per-user parts (the CSRF token of the language form, the login bar).
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,6 +32,7 @@ from scoring.results import (
     results_version,
     settings_for,
 )
+from scoring.results_export import promotion_text, without_award_note
 from scoring.results_models import (
     ANNOUNCED,
     FINAL,
@@ -152,6 +154,7 @@ class PublicRow:
     scale: str
     award: str
     title: str
+    honours: tuple[str, ...] = ()  # skill-level promotion, special awards, "competes without award"
 
 
 _cache: dict[tuple[int, int, int], Any] = {}
@@ -199,15 +202,21 @@ def _build_rows(event: Event, places: int = 2) -> list[PublicRow]:
     rows = db.session.execute(
         select(StoredResult.rank, Registration.name, Delegation.name, EventGroup.name, EventGroup.position,
                StoredResult.total, StoredResult.scale_score, StoredResult.award, StoredResult.title,
-               StoredResult.registration_id)
+               StoredResult.registration_id, StoredResult.promotion, StoredResult.special_json,
+               StoredResult.without_award, Registration.skill_level)
         .join(Registration, Registration.id == StoredResult.registration_id)
         .join(Delegation, Delegation.id == Registration.delegation_id)
         .join(EventGroup, EventGroup.id == Registration.group_id)
         .where(StoredResult.event_id == event.id)
         .order_by(EventGroup.position, StoredResult.rank, StoredResult.registration_id)).all()
     fmt = f"{{:.{places}f}}"
-    return [PublicRow(r[0], r[1], r[2], event.name, r[3], fmt.format(r[5]),
-                      str(int(r[6])) if r[6] is not None else "", _label(r[7]), r[8]) for r in rows]
+    out = []
+    for r in rows:
+        honours = (promotion_text(r[10], r[13]), *json.loads(r[11] or "[]"), without_award_note(r[12]))
+        out.append(PublicRow(r[0], r[1], r[2], event.name, r[3], fmt.format(r[5]),
+                             str(int(r[6])) if r[6] is not None else "", _label(r[7]), r[8],
+                             tuple(h for h in honours if h)))
+    return out
 
 
 def public_rows(event: Event) -> list[PublicRow]:

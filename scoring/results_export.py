@@ -18,13 +18,16 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from app.extensions import db
+from app.text import Msg
 from contests.excel import safe_cell, table_workbook
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
+from contests.registration import SKILL_LEVELS
 from contests.statistics import Entrant, as_sheets, share, summarise
 from scoring import rules
 from scoring.results_models import StoredResult
 
-HEADERS = ["名次", "代表团", "姓名", "项目", "组别", "理论成绩", "实操成绩", "总成绩", "标准分", "奖项", "称号"]
+HEADERS = ["名次", "代表团", "姓名", "项目", "组别", "理论成绩", "实操成绩", "总成绩", "标准分", "奖项", "称号",
+           "技能等级晋升", "特别奖", "备注"]
 MEDAL_HEADERS = ["名次", "代表团", "金牌", "银牌", "铜牌", "优胜奖", "优秀奖章", "积分"]
 
 
@@ -44,6 +47,26 @@ class ResultLine:
     delegation_id: int
     registration_id: int
     settled: bool
+    promotion: str = ""
+    special: str = ""
+    note: str = ""
+
+
+def promotion_text(levels: int, current: str) -> str:
+    """"晋升 1 级（四级/中级工 → 三级/高级工）": what a promotion means for this contestant's certificate."""
+    if levels <= 0:
+        return ""
+    if current in SKILL_LEVELS[1:]:
+        now = SKILL_LEVELS.index(current)
+        after = min(now + levels, len(SKILL_LEVELS) - 1)
+        if after > now:
+            return Msg("晋升 {n} 级（{before} → {after}）", n=after - now, before=current, after=SKILL_LEVELS[after])
+        return Msg("晋升 {n} 级（已是最高等级：{level}）", n=levels, level=current)
+    return Msg("晋升 {n} 级", n=levels)
+
+
+def without_award_note(without_award: bool) -> str:
+    return Msg("曾获称号，参赛不参与评奖") if without_award else ""
 
 
 def result_lines(events: list[Event]) -> list[ResultLine]:
@@ -54,7 +77,7 @@ def result_lines(events: list[Event]) -> list[ResultLine]:
     names = {e.id: e.name for e in events}
     rows = db.session.execute(
         select(StoredResult, Registration.name, Delegation.name, Delegation.id, EventGroup.name,
-               EventGroup.position)
+               EventGroup.position, Registration.skill_level)
         .join(Registration, Registration.id == StoredResult.registration_id)
         .join(Delegation, Delegation.id == Registration.delegation_id)
         .join(EventGroup, EventGroup.id == Registration.group_id)
@@ -62,8 +85,9 @@ def result_lines(events: list[Event]) -> list[ResultLine]:
     rows.sort(key=lambda r: (order[r[0].event_id], r[5], r[0].rank, r[0].registration_id))
     return [ResultLine(r.rank, d_name, name, names[r.event_id], g_name, r.theory, r.practical, r.total,
                        r.scale_score, rules.AWARD_LABELS.get(r.award, "") if r.award else "", r.title, d_id,
-                       r.registration_id, r.settled)
-            for r, name, d_name, d_id, g_name, _pos in rows]
+                       r.registration_id, r.settled, promotion_text(r.promotion, level), "、".join(r.special),
+                       without_award_note(r.without_award))
+            for r, name, d_name, d_id, g_name, _pos, level in rows]
 
 
 def _n(value: Decimal | None) -> float | None:
@@ -93,7 +117,8 @@ def workbook(events: list[Event], with_medals: bool) -> bytes:
     wb.remove(wb.active)
     lines = result_lines(events)
     _sheet(wb, "成绩", HEADERS, [[x.rank, x.delegation, x.name, x.event, x.group, _n(x.theory), _n(x.practical),
-                                 _n(x.total), _n(x.scale), x.award, x.title] for x in lines])
+                                 _n(x.total), _n(x.scale), x.award, x.title, x.promotion, x.special, x.note]
+                                for x in lines])
     if with_medals:
         _sheet(wb, "奖牌榜", MEDAL_HEADERS, [[m.rank, m.delegation, m.gold, m.silver, m.bronze, m.excellence,
                                             m.medallion, m.points] for m in medal_rows(lines)])

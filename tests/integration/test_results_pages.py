@@ -160,3 +160,45 @@ def test_settings_form_recomputes_and_refuses_bad_json(app_):
     bad = {**data, "preset": "", "award_policy": '{"bands": [{"award": "gold", "share": "lots"}]}'}
     r = post_form(client, f"{page}/settings", bad, form_page=page, follow_redirects=True)
     assert "无法识别" in r.get_data(as_text=True)
+
+
+def test_promotion_special_award_and_title_holders_show_on_pages_and_in_excel(app_):
+    """Outcomes beyond the medal: a medallist's skill-level promotion (with the level it leads to), the
+    delegation's best contestant, and a previous title holder who competes without award."""
+    import io
+
+    from openpyxl import load_workbook
+
+    event = _event()
+    regs = score_event(event, [70, 90, 80])
+    people = [db.session.get(Registration, r) for r in regs]
+    people[1].skill_level = "四级/中级工"
+    people[0].previous_title_holder = True
+    policy = dict(results.settings_for(event).award_policy)
+    policy["best_of_delegation"] = "代表队最佳选手"
+    results.update_settings(event, {"award_policy": policy})
+    db.session.commit()
+
+    client = app_.test_client()
+    login(client, "organiser")
+    staff = client.get(f"/results/manage/event/{event.id}").get_data(as_text=True)
+    assert "晋升 1 级（四级/中级工 → 三级/高级工）" in staff
+    assert "代表队最佳选手" in staff
+    assert "曾获称号，参赛不参与评奖" in staff
+
+    book = load_workbook(io.BytesIO(client.get(f"/results/manage/event/{event.id}/results.xlsx").data))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[-3:] == ["技能等级晋升", "特别奖", "备注"]
+    by_name = {row[2]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_name[people[1].name][-3] == "晋升 1 级（四级/中级工 → 三级/高级工）"
+    assert by_name[people[0].name][-1] == "曾获称号，参赛不参与评奖"
+    assert by_name[people[0].name][9] in (None, "")  # no award for the title holder
+
+    _publish(event)
+    public = app_.test_client().get("/results/FP2020/DG").get_data(as_text=True)
+    assert "晋升 1 级（四级/中级工 → 三级/高级工）" in public and "代表队最佳选手" in public
+    english = app_.test_client()
+    english.set_cookie("lang", "en")
+    page = english.get("/results/FP2020/DG").get_data(as_text=True)
+    assert "Promoted 1 skill level(s) (四级/中级工 → 三级/高级工)" in page  # level names are data, kept as entered
