@@ -30,6 +30,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "main.language": PUBLIC,
     "main.index": PUBLIC,
     "auth.login": PUBLIC,
+    "auth.card_login": PUBLIC,  # a judge's one-time login card (QR code); GET only looks, POST logs in
+    "auth.card_code": PUBLIC,  # the same card's typed code
     "auth.logout": LOGGED_IN,
     "auth.password": LOGGED_IN,
     "main.home": LOGGED_IN,

@@ -1,19 +1,22 @@
-"""Logging in and out. Thin views: load, check, call one service, commit once."""
+"""Logging in and out: with a password, or with a one-time login card (QR code or typed code, see
+``app.login_cards``). Thin views: load, check, call one service, commit once."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app import audit
+from app import audit, login_cards
+from app.card_forms import CardCodeForm, CardConfirmForm
 from app.extensions import db, limiter, login_manager
 from app.forms import LoginForm, PasswordForm
 from app.models import User
 from app.timeutil import utcnow
+from contests.models import Event
 
 bp = Blueprint("auth", __name__)
 
@@ -43,6 +46,17 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def start_session(user: User, **how) -> None:
+    """Log a user in, the same way for a password and a login card; the caller commits."""
+    lang = session.get("lang")
+    session.clear()  # a fresh session on login: a fixed cookie from before can't ride along
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    user.last_login_at = utcnow()
+    audit.record("login", user, user=user, after=how or None)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -55,18 +69,74 @@ def login():
             # One message for unknown users and wrong passwords: it must not reveal which accounts exist.
             form.password.errors.append(_("用户名或密码不正确"))
             return render_template("auth/login.html", form=form), 200
-        lang = session.get("lang")
-        session.clear()  # a fresh session on login: a fixed cookie from before can't ride along
-        if lang:
-            session["lang"] = lang
-        login_user(user)
-        user.last_login_at = utcnow()
-        audit.record("login", user, user=user)
+        start_session(user)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     if request.method == "GET" and request.args.get("next"):
         flash(_("请先登录。"), "info")
     return render_template("auth/login.html", form=form)
+
+
+def _private(response):
+    """A card's page: never cached, never indexed (its URL is the card's secret)."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _card_refused(err: login_cards.CardRefused):
+    return _private((render_template("auth/card_refused.html", message=err.message), err.status))
+
+
+def _card_logged_in(user: User):
+    flash(_("欢迎，%(name)s。您已用登录卡登录。", name=user.display_name), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/login/card/<token>", methods=["GET", "POST"])
+def card_login(token: str):
+    """The URL in a card's QR code. GET only shows whose card it is; the button (POST) uses the card."""
+    form = CardConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _card_refused(login_cards.CardRefused(_("页面已过期，请重新扫描登录卡"), 400))
+        try:
+            _card, user = login_cards.consume(token=token, ip=request.remote_addr or "")
+        except login_cards.CardRefused as err:
+            db.session.rollback()
+            return _card_refused(err)
+        start_session(user, via="login_card")
+        db.session.commit()
+        return _card_logged_in(user)
+    try:
+        card, user = login_cards.peek(token)
+    except login_cards.CardRefused as err:
+        return _card_refused(err)
+    if current_user.is_authenticated and current_user.id == user.id:
+        flash(_("您已登录，这张登录卡仍可使用。"), "info")  # don't burn the card for nothing
+        return redirect(url_for("main.home"))
+    event = card.event_id and db.session.get(Event, card.event_id)
+    return _private(render_template("auth/card_confirm.html", form=form, user=user, event=event))
+
+
+@bp.route("/login/card", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def card_code():
+    """The typed code of a card, for when the tablet's camera cannot read the QR code."""
+    form = CardCodeForm()
+    if form.validate_on_submit():
+        try:
+            _card, user = login_cards.consume(code=form.code.data, ip=request.remote_addr or "")
+        except login_cards.CardRefused as err:
+            db.session.rollback()
+            form.code.errors.append(err.message)
+            return _private((render_template("auth/card_code.html", form=form), err.status))
+        start_session(user, via="login_card")
+        db.session.commit()
+        return _card_logged_in(user)
+    return _private(render_template("auth/card_code.html", form=form))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,4 +1,6 @@
-"""Accounts. One account has one role, scoped to a contest and, for delegations, to one delegation."""
+"""Accounts. One account has one role, scoped to a contest and, for delegations, to one delegation.
+
+Judges may also log in with a one-time login card (``LoginCard``, see ``app.login_cards``)."""
 
 from __future__ import annotations
 
@@ -50,3 +52,28 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class LoginCard(db.Model):
+    """A printed one-time login card for a judge: a QR code (the token) and a typed fallback code.
+
+    Only hashes are stored: the secrets exist once, on the printed page. A card logs in once
+    (``used_at`` is set by one conditional UPDATE), until ``expires_at``, unless ``revoked_at``.
+    """
+
+    __tablename__ = "login_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the QR's secret
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # keyed sha256 of the typed code
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_ip: Mapped[str] = mapped_column(String(45), default="")
+    revoked_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<LoginCard {self.id} user={self.user_id}>"

@@ -3,15 +3,21 @@
 The assignment screen shows a judge's conflicts before saving: the first POST previews them, and only a
 second POST with ``confirm=1`` assigns a judge who has conflicts (the score sheet refuses recused marks
 anyway).
+
+Login cards (``app.login_cards``): the organiser prints one-time QR login cards for the event's judges. The
+print page is the POST's response (the secrets exist only there, never stored), not cached.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import access
+from app import access, login_cards
 from app.access import ORG
+from app.card_forms import IssueCardsForm, RevokeCardsForm
 from app.extensions import db
 from app.models import User
 from contests import judges
@@ -28,6 +34,9 @@ access.declare({
     "judges.team": frozenset({ORG}),
     "judges.team_member": frozenset({ORG}),
     "judges.relationship": frozenset({ORG}),
+    "judges.cards": frozenset({ORG}),
+    "judges.cards_print": frozenset({ORG}),
+    "judges.cards_revoke": frozenset({ORG}),
 })
 
 
@@ -159,3 +168,61 @@ def relationship(event_id: int):
     except judges.JudgesError as err:
         return _refused(ev, str(err))
     return _done(ev, _("关系已申报，该裁判将回避这名选手。"))
+
+
+# -- login cards -----------------------------------------------------------------------------------------
+
+def _issue_form(ev: Event) -> IssueCardsForm:
+    form = IssueCardsForm()
+    form.validity.choices = login_cards.validity_choices(ev.contest)
+    return form
+
+
+def _cards_refused(ev: Event, message: str):
+    db.session.rollback()
+    flash(message, "error")
+    return redirect(url_for("judges.cards", event_id=ev.id))
+
+
+@bp.route("/event/<int:event_id>/cards")
+def cards(event_id: int):
+    ev = _event(event_id)
+    return render_template("contests/judges/cards.html", event=ev, states=login_cards.overview(ev),
+                           form=_issue_form(ev), revoke_form=RevokeCardsForm(), status=login_cards.status)
+
+
+@bp.route("/event/<int:event_id>/cards/print", methods=["POST"])
+def cards_print(event_id: int):
+    ev = _event(event_id)
+    form = _issue_form(ev)
+    if not form.validate_on_submit():
+        return _cards_refused(ev, _("请选择登录卡的有效期后重新打印"))
+    try:
+        issued = login_cards.issue(ev, current_user, login_cards.expiry_for(ev.contest, form.validity.data),
+                                   user_id=form.user_id.data)
+        db.session.commit()
+    except login_cards.CardRefused as err:
+        return _cards_refused(ev, err.message)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    printed = []
+    for item in issued:
+        url = base + url_for("auth.card_login", token=item.token)
+        printed.append({"item": item, "url": url, "qr": login_cards.qr_data_uri(url),
+                        "role": login_cards.role_label(item.is_chief)})
+    code_url = (urlsplit(base).netloc or base) + url_for("auth.card_code")
+    response = make_response(render_template("contests/judges/cards_print.html", event=ev, printed=printed,
+                                             code_url=code_url))
+    response.headers["Cache-Control"] = "no-store"  # the page holds the cards' secrets
+    return response
+
+
+@bp.route("/event/<int:event_id>/cards/revoke", methods=["POST"])
+def cards_revoke(event_id: int):
+    ev = _event(event_id)
+    form = RevokeCardsForm()
+    if not form.validate_on_submit():
+        return _cards_refused(ev, _("页面已过期，请刷新后重试"))
+    count = login_cards.revoke(ev, current_user, user_id=form.user_id.data)
+    db.session.commit()
+    flash(_("已作废 %(n)d 张未使用的登录卡。", n=count), "success")
+    return redirect(url_for("judges.cards", event_id=ev.id))
