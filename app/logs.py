@@ -11,6 +11,7 @@ import uuid
 from flask import Flask, g, has_request_context, request, session
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SECRET_PATH = re.compile(r"^(/login/card/)[^/]+")  # one-time login card tokens
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,6 +38,10 @@ def init_app(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)
     access = logging.getLogger("saiwu.access")
 
+    def _loggable(path: str) -> str:
+        # A login card's token is a password until it is used: never write it to the logs.
+        return SECRET_PATH.sub(r"\1…", path)
+
     @app.before_request
     def _start():
         given = request.headers.get("X-Request-ID", "")
@@ -50,7 +55,7 @@ def init_app(app: Flask) -> None:
             # The id from the session, not current_user: logging must never load from the database.
             user = session.get("_user_id")
             access.info("request", extra={"fields": {
-                "method": request.method, "path": request.path, "status": response.status_code,
+                "method": request.method, "path": _loggable(request.path), "status": response.status_code,
                 "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
                 "user": user, "ip": request.remote_addr,
             }})

@@ -28,3 +28,11 @@ def test_access_log_line_is_json_with_the_request_id(app, caplog):
     assert r.status_code == 200
     assert line["path"] == "/login" and line["status"] == 200 and line["method"] == "GET"
     assert line["request_id"] == "abcdef123456" and "ms" in line
+
+
+def test_a_login_cards_secret_never_reaches_the_log(app, caplog):
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="saiwu.access"):
+        client.get("/login/card/s3cret-token-value")
+    paths = [rec.fields["path"] for rec in caplog.records if rec.name == "saiwu.access"]
+    assert paths == ["/login/card/…"]

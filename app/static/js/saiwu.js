@@ -17,3 +17,11 @@
     table.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = ev.target.checked; });
   });
 })();
+(function () {
+  "use strict";
+  // <button data-print> prints the page (login cards, draw sheets): one tap on a tablet, no Ctrl+P.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-print]");
+    if (btn) { ev.preventDefault(); window.print(); }
+  });
+})();
