@@ -20,13 +20,14 @@ from app import audit
 from app.extensions import db
 from app.models import User
 from app.roles import Role
+from app.text import Msg
 from app.timeutil import utcnow
 from contests.models import Event, Registration
 from scoring.results import BEIJING, ResultsError, clear_results_cache, event_end, recompute_event, settings_for
 from scoring.results_models import FINAL, Appeal, EntryInput
 
 MAX_TEXT = 4000
-THEORY_WORDS = ("理论", "theory")
+THEORY_WORDS = ("理论", "theory")  # what a correction line may start with: input, not text shown
 
 
 def deadline(event: Event) -> datetime:
@@ -36,7 +37,8 @@ def deadline(event: Event) -> datetime:
 
 
 def beijing_text(moment: datetime) -> str:
-    return (moment + BEIJING).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+    """"2020-08-10 20:00（北京时间）": a Msg, so a page shows it in the reader's language."""
+    return Msg("{time}（北京时间）", time=(moment + BEIJING).strftime("%Y-%m-%d %H:%M"))
 
 
 def may_appeal_for(user: User, reg: Registration) -> bool:
@@ -62,18 +64,18 @@ def appealable(user: User) -> list[Registration]:
 
 def file_appeal(user: User, reg: Registration, text: str, now: datetime | None = None) -> Appeal:
     if not may_appeal_for(user, reg):
-        raise ResultsError("只能为本人或本代表团的选手申诉")
+        raise ResultsError(Msg("只能为本人或本代表团的选手申诉"))
     text = (text or "").strip()
     if not text:
-        raise ResultsError("请写明申诉的事项和理由")
+        raise ResultsError(Msg("请写明申诉的事项和理由"))
     if len(text) > MAX_TEXT:
-        raise ResultsError(f"申诉内容不能超过 {MAX_TEXT} 字")
+        raise ResultsError(Msg("申诉内容不能超过 {n} 字", n=MAX_TEXT))
     event = reg.event
     if settings_for(event).publication == FINAL:
-        raise ResultsError("本项目成绩已是最终成绩，不再受理申诉")
+        raise ResultsError(Msg("本项目成绩已是最终成绩，不再受理申诉"))
     due = deadline(event)
     if (now or utcnow()) > due:
-        raise ResultsError(f"申诉期已于 {beijing_text(due)} 截止，不再受理")
+        raise ResultsError(Msg("申诉期已于 {deadline} 截止，不再受理", deadline=beijing_text(due)))
     appeal = Appeal(registration_id=reg.id, event_id=event.id, filed_by=user.id, filed_at=now or utcnow(),
                     text=text, status="filed", decision="", marks_changed=0)
     db.session.add(appeal)
@@ -104,7 +106,8 @@ def parse_corrections(text: str) -> list[Correction]:
             else:
                 raise InvalidOperation
         except InvalidOperation:
-            raise ResultsError(f"更正第 {number} 行应写成“评分项编号 裁判账号 新分数”或“理论 新分数”") from None
+            raise ResultsError(Msg("更正第 {line} 行应写成“评分项编号 裁判账号 新分数”或“理论 新分数”",
+                                   line=number)) from None
     return out
 
 
@@ -112,13 +115,13 @@ def decide(user: User, appeal: Appeal, outcome: str, decision: str, corrections:
            ip: str = "") -> Appeal:
     """Record the arbitration group's decision; apply the corrections of an upheld appeal; recompute."""
     if appeal.status != "filed":
-        raise ResultsError("该申诉已有仲裁结论")
+        raise ResultsError(Msg("该申诉已有仲裁结论"))
     if outcome not in ("upheld", "rejected"):
-        raise ResultsError("请选择仲裁结论")
+        raise ResultsError(Msg("请选择仲裁结论"))
     if not (decision or "").strip():
-        raise ResultsError("请写明仲裁结论的理由")
+        raise ResultsError(Msg("请写明仲裁结论的理由"))
     if corrections and outcome != "upheld":
-        raise ResultsError("驳回的申诉不能更正评分")
+        raise ResultsError(Msg("驳回的申诉不能更正评分"))
     event = appeal.registration.event
     planned = _plan(event, appeal.registration, corrections)  # every check before any write
     applied = []
@@ -159,7 +162,7 @@ def _plan(event: Event, reg: Registration, corrections: list[Correction]):
     for c in corrections:
         if not c.aspect_code:
             if not 0 <= c.value <= 100:
-                raise ResultsError(f"理论成绩 {c.value} 应在 0–100 之间")
+                raise ResultsError(Msg("理论成绩 {value} 应在 0–100 之间", value=c.value))
             row = db.session.scalar(select(EntryInput).where(EntryInput.registration_id == reg.id))
             if row is None:
                 row = EntryInput(registration_id=reg.id)
@@ -168,11 +171,12 @@ def _plan(event: Event, reg: Registration, corrections: list[Correction]):
             continue
         aspect = aspects.get(c.aspect_code)
         if aspect is None:
-            raise ResultsError(f"评分项 {c.aspect_code} 不在本项目的评分方案中")
+            raise ResultsError(Msg("评分项 {code} 不在本项目的评分方案中", code=c.aspect_code))
         judge = db.session.scalar(select(User).where(User.username == c.judge))
         current = latest(reg.id, aspect.id, judge.id) if judge else None
         if current is None:
-            raise ResultsError(f"裁判 {c.judge} 没有给该选手的评分项 {c.aspect_code} 评过分，无法更正")
+            raise ResultsError(Msg("裁判 {judge} 没有给该选手的评分项 {code} 评过分，无法更正", judge=c.judge,
+                                   code=c.aspect_code))
         try:
             check_value(scheme, aspect, c.value)
         except JudgingError as err:

@@ -7,6 +7,9 @@
 ``judge_consistency`` computes the last from the current marks: for every registration × judgement/panel
 aspect marked by several judges, each judge's mark minus the mean of that panel, as a share of the aspect's
 range (levels 0–3, or the maximum), averaged per judge and shown in percentage points.
+
+Language. A chart is drawn for each request and never cached, so its words are translated as it is drawn
+(``gettext``; the award names through ``app.i18n.translate``); the caller passes the title already translated.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import translate
 from app.models import User
 from contests.models import Event
 from scoring import rules
@@ -52,13 +57,15 @@ def distribution_svg(title: str, totals: Sequence[Decimal], lo: int = 0, hi: int
         h = plot_h * n / top
         x = left + i * bar_w
         low = lo + width_bin * i
+        low_text, high_text = f"{low:.0f}", f"{low + width_bin:.0f}"
+        tip = _("%(low)s–%(high)s：%(n)d 人", low=low_text, high=high_text, n=n)
         body.append(f'<rect x="{x + 2:.1f}" y="{base - h:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" '
-                    f'fill="#4f7fbf"><title>{low:.0f}–{low + width_bin:.0f}：{n} 人</title></rect>')
+                    f'fill="#4f7fbf"><title>{escape(tip)}</title></rect>')
         if n:
             body.append(f'<text x="{x + bar_w / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{n}</text>')
         body.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">{low:.0f}</text>')
     body.append(f'<text x="{left + plot_w:.1f}" y="{base + 16}" text-anchor="middle">{hi}</text>')
-    caption = f"总成绩（{len(totals)} 人）"
+    caption = escape(_("总成绩（%(n)d 人）", n=len(totals)))
     body.append(f'<text x="{left + plot_w / 2:.1f}" y="{base + 34}" text-anchor="middle">{caption}</text>')
     return _svg(W, base + 46, title, body)
 
@@ -75,15 +82,17 @@ def medals_svg(title: str, rows: Sequence[rules.MedalRow]) -> str:
         for key in ("gold", "silver", "bronze", "excellence", "medallion"):
             n = getattr(m, key)
             if n:
-                label = escape(rules.AWARD_LABELS[key])
+                label = escape(translate(rules.AWARD_LABELS[key]))
                 body.append(f'<rect x="{x:.1f}" y="{y}" width="{n * scale:.1f}" height="{BAR_H}" '
                             f'fill="{COLOURS[key]}"><title>{label} {n}</title></rect>')
                 x += n * scale
-        body.append(f'<text x="{x + 6:.1f}" y="{y + 15}">{m.points} 分</text>')
+        points = escape(_("%(n)s 分", n=m.points))
+        body.append(f'<text x="{x + 6:.1f}" y="{y + 15}">{points}</text>')
     legend_y = PAD_T + len(rows) * (BAR_H + 6) + 16
     for i, key in enumerate(("gold", "silver", "bronze", "excellence")):
+        label = escape(translate(rules.AWARD_LABELS[key]))
         body.append(f'<rect x="{PAD_L + i * 90}" y="{legend_y - 10}" width="12" height="12" fill="{COLOURS[key]}"/>'
-                    f'<text x="{PAD_L + i * 90 + 16}" y="{legend_y}">{escape(rules.AWARD_LABELS[key])}</text>')
+                    f'<text x="{PAD_L + i * 90 + 16}" y="{legend_y}">{label}</text>')
     return _svg(W, legend_y + 14, title, body)
 
 
@@ -126,10 +135,12 @@ def consistency_svg(title: str, rows: Sequence[JudgeDeviation]) -> str:
         length = float(abs(r.deviation) / span) * half
         x = mid if r.deviation >= 0 else mid - length
         colour = "#5b9e6e" if r.deviation >= 0 else "#c0504d"
+        tip = _("%(name)s：%(deviation)s（%(n)d 个评分）", name=r.name, deviation=r.deviation, n=r.marks)
         body.append(f'<text x="{PAD_L - 8}" y="{y + 15}" text-anchor="end">{escape(r.name)}</text>')
         body.append(f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="{BAR_H}" fill="{colour}">'
-                    f'<title>{escape(r.name)}：{r.deviation}（{r.marks} 个评分）</title></rect>')
+                    f'<title>{escape(tip)}</title></rect>')
         body.append(f'<text x="{mid + half + 8:.1f}" y="{y + 15}">{r.deviation:+}</text>')
     foot = PAD_T + len(rows) * (BAR_H + 6) + 18
-    body.append(f'<text x="{mid}" y="{foot}" text-anchor="middle">← 偏严　与本组平均分的偏差（百分点）　偏松 →</text>')
+    axis = escape(_("← 偏严　与本组平均分的偏差（百分点）　偏松 →"))
+    body.append(f'<text x="{mid}" y="{foot}" text-anchor="middle">{axis}</text>')
     return _svg(W, foot + 12, title, body)

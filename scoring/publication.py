@@ -7,7 +7,9 @@ Cache. The public rows of each (contest, event) are kept in a small in-process d
 results version, a counter in the database (``results_version``) that every write changing results bumps
 (``scoring.results.clear_results_cache``). Each page view reads the counter (one indexed SELECT), so a bump
 made by any process is seen by every process at its next view. Only data is cached, never rendered HTML:
-pages carry per-user parts (the CSRF token of the language form, the login bar).
+pages carry per-user parts (the CSRF token of the language form, the login bar). The cached rows hold labels
+(award, promotion, "competes without award") as :class:`~app.text.Msg`, translated when a page prints them,
+so one cache serves readers of every language.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.text import Msg, joined
 from app.timeutil import utcnow
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
 from scoring import rules
@@ -45,7 +48,7 @@ from scoring.results_models import (
     StoredResult,
 )
 
-STATE_LABELS = {INTERNAL: "内部", ANNOUNCED: "已公布", PUBLIC_DISPLAY: "公示中", FINAL: "最终成绩"}
+STATE_LABELS = {INTERNAL: Msg("内部"), ANNOUNCED: Msg("已公布"), PUBLIC_DISPLAY: Msg("公示中"), FINAL: Msg("最终成绩")}
 NEXT = {INTERNAL: ANNOUNCED, ANNOUNCED: PUBLIC_DISPLAY, PUBLIC_DISPLAY: FINAL}
 
 
@@ -66,37 +69,38 @@ def _decrypted(event: Event) -> bool:
 
 
 def blockers(event: Event, target: str, public_until: date | None = None, today: date | None = None) -> list[str]:
-    """Why the event cannot move to ``target`` now (empty: it can)."""
+    """Why the event cannot move to ``target`` now (empty: it can), as messages (:class:`~app.text.Msg`)."""
     settings = settings_for(event)
     today = today or beijing_today()
     if target not in PUBLICATION_STATES or NEXT.get(settings.publication) != target:
-        return [f"成绩状态只能从“{STATE_LABELS[settings.publication]}”进入下一步"]
+        return [Msg("成绩状态只能从“{state}”进入下一步", state=STATE_LABELS[settings.publication])]
     problems = []
     if target == ANNOUNCED:
         if not _confirmed(event):
-            problems.append("裁判长尚未确认本项目成绩")
+            problems.append(Msg("裁判长尚未确认本项目成绩"))
         if not _decrypted(event):
-            problems.append("本项目尚未解密")
+            problems.append(Msg("本项目尚未解密"))
         if settings.problems:
-            problems.append("成绩计算有问题：" + settings.problems.splitlines()[0])
+            # the stored problem is a record (Chinese), quoted as it is
+            problems.append(Msg("成绩计算有问题：{problem}", problem=settings.problems.splitlines()[0]))
         if db.session.scalar(select(StoredResult.id).where(StoredResult.event_id == event.id).limit(1)) is None:
-            problems.append("本项目还没有成绩")
+            problems.append(Msg("本项目还没有成绩"))
         if open_ties(event):
-            problems.append("还有并列名次等待仲裁")
+            problems.append(Msg("还有并列名次等待仲裁"))
     elif target == PUBLIC_DISPLAY:
         if public_until is None:
-            problems.append("请填写公示截止日期")
+            problems.append(Msg("请填写公示截止日期"))
         elif public_until < today:
-            problems.append(f"公示截止日期 {public_until.isoformat()} 早于今天")
+            problems.append(Msg("公示截止日期 {date} 早于今天", date=public_until.isoformat()))
     elif target == FINAL:
         if settings.public_until and today <= settings.public_until:
-            problems.append(f"公示期至 {settings.public_until.isoformat()} 结束，之后才能确定最终成绩")
+            problems.append(Msg("公示期至 {date} 结束，之后才能确定最终成绩", date=settings.public_until.isoformat()))
         pending = db.session.scalar(select(Appeal.id).where(Appeal.event_id == event.id,
                                                             Appeal.status == "filed").limit(1))
         if pending is not None:
-            problems.append("还有申诉未处理")
+            problems.append(Msg("还有申诉未处理"))
         if open_ties(event):
-            problems.append("还有并列名次等待仲裁")
+            problems.append(Msg("还有并列名次等待仲裁"))
     return problems
 
 
@@ -105,7 +109,7 @@ def advance(event: Event, target: str, user, public_until: date | None = None,
     """Move the event's results one step on; audited; clears the results cache. No commit."""
     found = blockers(event, target, public_until, today)
     if found:
-        raise ResultsError("；".join(found))
+        raise ResultsError(joined(found, sentences=True))
     settings = settings_for(event)
     before = settings.publication
     settings.publication = target
@@ -133,7 +137,7 @@ def advance_contest(contest: Contest, target: str, user, public_until: date | No
             continue
         found = blockers(event, target, public_until, today)
         if found:
-            refused.append(f"{event.name}：{'；'.join(found)}")
+            refused.append(Msg("{event}：{problems}", event=event.name, problems=joined(found, sentences=True)))
             continue
         advance(event, target, user, public_until, today)
         moved.append(event.name)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 
 from app import audit
 from app.extensions import db
+from app.text import Msg, joined
 from app.timeutil import utcnow
 from contests.models import Event, Registration
 from scoring import rules
@@ -39,13 +40,19 @@ DEFAULT_EVENT_END_HOUR = 18  # Beijing time on the contest's last day, when no e
 
 COMPARED = ("group_code", "theory", "practical", "total", "scale_score", "rank", "settled", "award", "title",
             "promotion", "special_json", "without_award", "modules_json")
-FIELD_LABELS = {"group_code": "组别", "theory": "理论", "practical": "实操", "total": "总成绩", "scale_score": "标准分",
-                "rank": "名次", "settled": "名次已定", "award": "奖项", "title": "称号", "promotion": "晋级",
-                "special_json": "特别奖", "without_award": "不参与评奖", "modules_json": "模块成绩"}
+FIELD_LABELS = {"group_code": Msg("组别"), "theory": Msg("理论"), "practical": Msg("实操"), "total": Msg("总成绩"),
+                "scale_score": Msg("标准分"), "rank": Msg("名次"), "settled": Msg("名次已定"), "award": Msg("奖项"),
+                "title": Msg("称号"), "promotion": Msg("晋级"), "special_json": Msg("特别奖"),
+                "without_award": Msg("不参与评奖"), "modules_json": Msg("模块成绩")}
 
 
 class ResultsError(Exception):
-    """A refused results operation; the message is for the person (Chinese)."""
+    """A refused results operation; ``message`` is for the person: a :class:`~app.text.Msg` (Chinese as a
+    ``str``, translated when a page shows it). ``str(err)`` is the Chinese text."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 # ---------------------------------------------------------------- settings
@@ -70,7 +77,7 @@ def update_settings(event: Event, values: dict[str, Any]) -> ResultSettings:
     settings = settings_for(event)
     before = _settings_dict(settings)
     if settings.publication != INTERNAL:
-        raise ResultsError("成绩已发布，计算规则不能再修改")
+        raise ResultsError(Msg("成绩已发布，计算规则不能再修改"))
     try:
         parse_award_policy(values.get("award_policy", settings.award_policy))
         chain = values.get("tie_breaks", settings.tie_breaks)
@@ -78,7 +85,7 @@ def update_settings(event: Event, values: dict[str, Any]) -> ResultSettings:
 
         parsed = parse_tie_breaks(chain)
     except PolicyError as err:
-        raise ResultsError("；".join(err.problems)) from None
+        raise ResultsError(joined(err.problems, sentences=True)) from None
     settings.tie_breaks = [{"metric": t.metric, "better": t.better} for t in parsed]
     if "award_policy" in values:
         settings.award_policy = values["award_policy"]
@@ -370,9 +377,9 @@ def decide_tie(event: Event, order: list[int], reason: str, user) -> TieDecision
     """Record the arbitration group's order (best first) for one open tie, audited, and apply it."""
     tie = next((t for t in open_ties(event) if set(t.registration_ids) == set(order)), None)
     if tie is None or len(order) != len(tie.registration_ids):
-        raise ResultsError("所选选手与待仲裁的并列组不一致，请刷新页面后重新排列")
+        raise ResultsError(Msg("所选选手与待仲裁的并列组不一致，请刷新页面后重新排列"))
     if not reason.strip():
-        raise ResultsError("请写明仲裁理由")
+        raise ResultsError(Msg("请写明仲裁理由"))
     decision = TieDecision(event_id=event.id, group_code=tie.group_code, order_json=json.dumps(order),
                            reason=reason.strip(), decided_by=user.id, decided_at=utcnow())
     db.session.add(decision)
@@ -393,18 +400,18 @@ def set_entry_inputs(event: Event, values: dict[int, tuple[Decimal | None, int |
     regs = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.event_id == event.id))}
     unknown = sorted(set(values) - set(regs))
     if unknown:
-        raise ResultsError(f"以下报名不属于本项目：{'、'.join(map(str, unknown))}")
+        raise ResultsError(Msg("以下报名不属于本项目：{ids}", ids=joined([str(u) for u in unknown])))
     settings = settings_for(event)
     if settings.publication != INTERNAL:
-        raise ResultsError("成绩已发布，理论成绩和用时只能经申诉仲裁后修改")
+        raise ResultsError(Msg("成绩已发布，理论成绩和用时只能经申诉仲裁后修改"))
     existing = {i.registration_id: i for i in db.session.scalars(
         select(EntryInput).where(EntryInput.registration_id.in_(list(values))))} if values else {}
     changes = {}
     for reg_id, (theory, seconds) in values.items():
         if theory is not None and not (0 <= theory <= 100):
-            raise ResultsError(f"理论成绩 {theory} 应在 0–100 之间")
+            raise ResultsError(Msg("理论成绩 {value} 应在 0–100 之间", value=theory))
         if seconds is not None and seconds < 0:
-            raise ResultsError("用时不能为负数")
+            raise ResultsError(Msg("用时不能为负数"))
         row = existing.get(reg_id)
         if row is None:
             row = EntryInput(registration_id=reg_id)

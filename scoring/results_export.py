@@ -3,6 +3,11 @@ needs (participants and award winners by delegation, poor-household share, the 5
 
 Every text cell goes through ``contests.excel.safe_cell``: a cell starting with = + - @ gets a leading
 apostrophe, so a spreadsheet shows it instead of running it. No ID or phone numbers are exported.
+
+Language. The results workbook is built for each download: its headers, sheet titles and labels (award,
+promotion, notes: :class:`~app.text.Msg`) are written in the reader's language; the data (names,
+delegations, events, groups, titles and special awards entered by the organiser) as stored. The poverty
+statistics workbook stays Chinese like the rest of that report (``contests.statistics.as_sheets``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import translate
 from app.text import Msg
 from contests.excel import safe_cell, table_workbook
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
@@ -26,9 +32,11 @@ from contests.statistics import Entrant, as_sheets, share, summarise
 from scoring import rules
 from scoring.results_models import StoredResult
 
-HEADERS = ["名次", "代表团", "姓名", "项目", "组别", "理论成绩", "实操成绩", "总成绩", "标准分", "奖项", "称号",
-           "技能等级晋升", "特别奖", "备注"]
-MEDAL_HEADERS = ["名次", "代表团", "金牌", "银牌", "铜牌", "优胜奖", "优秀奖章", "积分"]
+HEADERS = [Msg("名次"), Msg("代表团"), Msg("姓名"), Msg("项目"), Msg("组别"), Msg("理论成绩"), Msg("实操成绩"),
+           Msg("总成绩"), Msg("标准分"), Msg("奖项"), Msg("称号"), Msg("技能等级晋升"), Msg("特别奖"), Msg("备注")]
+MEDAL_HEADERS = [Msg("名次"), Msg("代表团"), Msg("金牌"), Msg("银牌"), Msg("铜牌"), Msg("优胜奖"), Msg("优秀奖章"),
+                 Msg("积分")]
+RESULTS_SHEET, MEDALS_SHEET = Msg("成绩"), Msg("奖牌榜")
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,19 @@ def _n(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+def _text(value):
+    """A cell's value: a message in the reader's language (as a plain str), anything else as it is."""
+    value = translate(value)
+    return str(value) if isinstance(value, str) else value
+
+
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    ws = wb.create_sheet(title[:31])
-    ws.append(header)
+    ws = wb.create_sheet(_text(title)[:31])
+    ws.append([_text(h) for h in header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([safe_cell(v) for v in row])
+        ws.append([safe_cell(_text(v)) for v in row])
     for i in range(1, len(header) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
 
@@ -116,11 +130,11 @@ def workbook(events: list[Event], with_medals: bool) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     lines = result_lines(events)
-    _sheet(wb, "成绩", HEADERS, [[x.rank, x.delegation, x.name, x.event, x.group, _n(x.theory), _n(x.practical),
+    _sheet(wb, RESULTS_SHEET, HEADERS, [[x.rank, x.delegation, x.name, x.event, x.group, _n(x.theory), _n(x.practical),
                                  _n(x.total), _n(x.scale), x.award, x.title, x.promotion, x.special, x.note]
                                 for x in lines])
     if with_medals:
-        _sheet(wb, "奖牌榜", MEDAL_HEADERS, [[m.rank, m.delegation, m.gold, m.silver, m.bronze, m.excellence,
+        _sheet(wb, MEDALS_SHEET, MEDAL_HEADERS, [[m.rank, m.delegation, m.gold, m.silver, m.bronze, m.excellence,
                                             m.medallion, m.points] for m in medal_rows(lines)])
     out = io.BytesIO()
     wb.save(out)

@@ -11,13 +11,15 @@ from scoring.results_policy import PRESETS, ROUNDING_MODES
 
 
 class SettingsForm(FlaskForm):
+    # The presets' descriptions and the rounding modes are Msg (extracted there); a widget prints its choices
+    # without the template's finalize, so they are lazy here.
     preset = SelectField(_l("奖项方案"), choices=[("", _l("自定义（按下方 JSON）"))] +
-                         [(k, v[0]) for k, v in PRESETS.items()], default="")
+                         [(k, _l(v[0])) for k, v in PRESETS.items()], default="")
     award_policy = TextAreaField(_l("奖项设置（JSON）"), validators=[Optional(), Length(max=8000)])
     tie_breaks = TextAreaField(_l("并列时依次比较"), validators=[Optional(), Length(max=500)])
     shared_ranks = BooleanField(_l("允许名次并列"))
     rounding_places = IntegerField(_l("保留小数位数"), validators=[InputRequired(), NumberRange(0, 4)], default=2)
-    rounding_mode = SelectField(_l("舍入方式"), choices=list(ROUNDING_MODES.items()))
+    rounding_mode = SelectField(_l("舍入方式"), choices=[(k, _l(v)) for k, v in ROUNDING_MODES.items()])
     standardise = BooleanField(_l("计算标准分（近似公式）"))
     appeal_window_hours = IntegerField(_l("申诉期（项目结束后小时数）"), validators=[InputRequired(),
                                                                          NumberRange(0, 720)], default=2)

@@ -25,9 +25,11 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from app.extensions import db
+from app.text import Msg
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
 from scoring import rules
 from scoring.results_models import EntryInput
+from scoring.results_policy import message
 
 COMPETING = ("confirmed",)  # registrations that take part and are ranked
 
@@ -322,14 +324,14 @@ def load_inputs(events: list[Event], settings_of) -> dict[int, EventInputs]:
         people = entrants.get(event.id, [])
         result.entrants = {p.registration_id: p for p in people}
         if tree is None:
-            result.problems.append("该项目还没有评分方案")
+            result.problems.append(Msg("该项目还没有评分方案"))
             continue
         marks_by_reg, counts = event_marks(tree, [p.registration_id for p in people])
         settings = settings_of(event)
         try:
             result.scheme = rules_scheme(tree, settings, counts)
         except ValueError as err:
-            result.problems.append(str(err))
+            result.problems.append(message(err))
             continue
         has_theory = result.scheme.component(rules.THEORY) is not None and \
             rules.THEORY not in {a.component for a in result.scheme.aspects}

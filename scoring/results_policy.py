@@ -10,7 +10,8 @@ The award policy is stored as JSON, one key per ``scoring.rules.AwardPolicy`` fi
      "promotion": {"by_award": [["gold", 1]], "by_position": [[5, 1]]},
      "best_of_delegation": "代表队最佳选手"}
 
-Shares are written "10%", "1/2" or "0.1". ``parse_award_policy`` turns every fault into a Chinese message.
+Shares are written "10%", "1/2" or "0.1". ``parse_award_policy`` turns every fault into a message
+(:class:`~app.text.Msg`: the Chinese text as a ``str``, shown in the reader's language on a page).
 """
 
 from __future__ import annotations
@@ -20,21 +21,28 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, 
 from fractions import Fraction
 from typing import Any
 
+from app.text import Msg, joined
 from scoring import rules
 
 AWARDS = (rules.GOLD, rules.SILVER, rules.BRONZE, rules.EXCELLENCE, rules.MEDALLION)
-ROUNDING_MODES = {ROUND_HALF_UP: "四舍五入", ROUND_FLOOR: "向下取整", ROUND_CEILING: "向上取整",
-                  ROUND_HALF_EVEN: "四舍六入五成双"}
-METRIC_LABELS = {"total": "总成绩", rules.PRACTICAL: "实操成绩", rules.THEORY: "理论成绩", "time": "完成时间",
-                 "scale": "标准分"}
+ROUNDING_MODES = {ROUND_HALF_UP: Msg("四舍五入"), ROUND_FLOOR: Msg("向下取整"), ROUND_CEILING: Msg("向上取整"),
+                  ROUND_HALF_EVEN: Msg("四舍六入五成双")}
+METRIC_LABELS = {"total": Msg("总成绩"), rules.PRACTICAL: Msg("实操成绩"), rules.THEORY: Msg("理论成绩"),
+                 "time": Msg("完成时间"), "scale": Msg("标准分")}
 
 
 class PolicyError(ValueError):
-    """Settings that cannot be used; ``problems`` holds one Chinese message each."""
+    """Settings that cannot be used; ``problems`` holds one message (:class:`~app.text.Msg`) each."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("；".join(problems))
+        super().__init__(joined(problems, sentences=True))
         self.problems = problems
+
+
+def message(err: Exception) -> str:
+    """An exception's message, keeping a :class:`~app.text.Msg` (``str(err)`` would freeze it in Chinese)."""
+    first = err.args[0] if len(err.args) == 1 else None
+    return first if isinstance(first, str) else str(err)
 
 
 def _medals(gold: int, silver: int, bronze: int) -> list[dict]:
@@ -46,22 +54,22 @@ _MEDALLIST_PROMOTION = {"by_award": [[rules.GOLD, 1], [rules.SILVER, 1], [rules.
 
 # Presets for the settings form: the schemes of shared/domain.md.
 PRESETS: dict[str, tuple[str, dict]] = {
-    "fp2020": ("金银铜各 1 名；职工金牌获全国技术能手；奖牌获得者晋升一级（2020 扶贫大赛）", {
+    "fp2020": (Msg("金银铜各 1 名；职工金牌获全国技术能手；奖牌获得者晋升一级（2020 扶贫大赛）"), {
         "bands": _medals(1, 1, 1),
         "titles": [{"title": rules.NATIONAL_TECHNICAL_EXPERT, "top": 1, "team_top": [], "award": rules.GOLD,
                     "employees_only": True}],
         "promotion": _MEDALLIST_PROMOTION}),
-    "3-5-10": ("金 3 银 5 铜 10", {"bands": _medals(3, 5, 10)}),
-    "1-2-5": ("一等奖 1、二等奖 2、三等奖 5", {"bands": _medals(1, 2, 5)}),
-    "percent": ("一等奖前 10%、二等奖 20%、三等奖 30%（向下取整）", {
+    "3-5-10": (Msg("金 3 银 5 铜 10"), {"bands": _medals(3, 5, 10)}),
+    "1-2-5": (Msg("一等奖 1、二等奖 2、三等奖 5"), {"bands": _medals(1, 2, 5)}),
+    "percent": (Msg("一等奖前 10%、二等奖 20%、三等奖 30%（向下取整）"), {
         "bands": [{"award": rules.GOLD, "share": "10%"}, {"award": rules.SILVER, "share": "20%"},
                   {"award": rules.BRONZE, "share": "30%"}]}),
-    "national-top5": ("金银铜各 1 名、优胜奖至前一半；前 5 名职工获全国技术能手", {
+    "national-top5": (Msg("金银铜各 1 名、优胜奖至前一半；前 5 名职工获全国技术能手"), {
         "bands": [*_medals(1, 1, 1), {"award": rules.EXCELLENCE, "down_to": "1/2"}],
         "titles": [{"title": rules.NATIONAL_TECHNICAL_EXPERT, "top": 5, "team_top": [[2, 3], [3, 2]],
                     "award": None, "employees_only": True}],
         "promotion": _MEDALLIST_PROMOTION}),
-    "worldskills": ("金银铜各 1 名；标准分 700 分及以上获优秀奖章", {
+    "worldskills": (Msg("金银铜各 1 名；标准分 700 分及以上获优秀奖章"), {
         "bands": [*_medals(1, 1, 1), {"award": rules.MEDALLION, "at_least": "700", "metric": "scale"}]}),
 }
 DEFAULT_PRESET = "fp2020"
@@ -75,23 +83,24 @@ def fraction(text: Any, label: str) -> Fraction:
             return Fraction(Decimal(raw[:-1])) / 100
         return Fraction(raw) if "/" in raw else Fraction(Decimal(raw))
     except (ValueError, ZeroDivisionError, InvalidOperation):
-        raise PolicyError([f"{label} 的比例“{raw}”无法识别，请写成 10%、1/2 或 0.1"]) from None
+        raise PolicyError([Msg("{label} 的比例“{raw}”无法识别，请写成 10%、1/2 或 0.1", label=label,
+                                   raw=raw)]) from None
 
 
 def _decimal(value: Any, label: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise PolicyError([f"{label}“{value}”不是数字"]) from None
+        raise PolicyError([Msg("{label}“{value}”不是数字", label=label, value=value)]) from None
     if not number.is_finite():
-        raise PolicyError([f"{label}“{value}”不是数字"])
+        raise PolicyError([Msg("{label}“{value}”不是数字", label=label, value=value)])
     return number
 
 
 def _band(data: Any, index: int) -> rules.Band:
-    label = f"第 {index} 个奖项档"
+    label = Msg("第 {index} 个奖项档", index=index)
     if not isinstance(data, dict) or data.get("award") not in AWARDS:
-        raise PolicyError([f"{label} 的奖项应为 {'/'.join(AWARDS)} 之一"])
+        raise PolicyError([Msg("{label} 的奖项应为 {awards} 之一", label=label, awards="/".join(AWARDS))])
     award = data["award"]
     try:
         if data.get("count") is not None:
@@ -101,18 +110,19 @@ def _band(data: Any, index: int) -> rules.Band:
         if data.get("down_to") is not None:
             return rules.down_to_band(award, fraction(data["down_to"], label))
         if data.get("at_least") is not None:
-            return rules.threshold_band(award, _decimal(data["at_least"], f"{label} 的分数线"),
+            return rules.threshold_band(award, _decimal(data["at_least"], Msg("{label} 的分数线", label=label)),
                                         str(data.get("metric") or "total"))
     except (TypeError, ValueError) as err:
         if isinstance(err, PolicyError):
             raise
-        raise PolicyError([f"{label}：{err}"]) from None
-    raise PolicyError([f"{label} 应写明名额（count）、比例（share）、累计比例（down_to）或分数线（at_least）"])
+        raise PolicyError([Msg("{label}：{problem}", label=label, problem=message(err))]) from None
+    raise PolicyError([Msg("{label} 应写明名额（count）、比例（share）、累计比例（down_to）或分数线（at_least）",
+                           label=label)])
 
 
 def _title(data: Any, index: int) -> rules.TitleRule:
     if not isinstance(data, dict) or not str(data.get("title") or "").strip():
-        raise PolicyError([f"第 {index} 个称号规则缺少称号名称"])
+        raise PolicyError([Msg("第 {index} 个称号规则缺少称号名称", index=index)])
     try:
         top = data.get("top")
         return rules.TitleRule(
@@ -123,7 +133,7 @@ def _title(data: Any, index: int) -> rules.TitleRule:
             employees_only=bool(data.get("employees_only", True)),
         )
     except (TypeError, ValueError):
-        raise PolicyError([f"第 {index} 个称号规则的名次设置无法识别"]) from None
+        raise PolicyError([Msg("第 {index} 个称号规则的名次设置无法识别", index=index)]) from None
 
 
 def parse_award_policy(data: dict | str) -> rules.AwardPolicy:
@@ -132,9 +142,9 @@ def parse_award_policy(data: dict | str) -> rules.AwardPolicy:
         try:
             data = json.loads(data or "{}")
         except json.JSONDecodeError as err:
-            raise PolicyError([f"奖项设置不是有效的 JSON（第 {err.lineno} 行）"]) from None
+            raise PolicyError([Msg("奖项设置不是有效的 JSON（第 {line} 行）", line=err.lineno)]) from None
     if not isinstance(data, dict):
-        raise PolicyError(["奖项设置应为一个 JSON 对象"])
+        raise PolicyError([Msg("奖项设置应为一个 JSON 对象")])
     problems: list[str] = []
     bands, titles = [], []
     for i, band in enumerate(data.get("bands") or (), start=1):
@@ -149,11 +159,11 @@ def parse_award_policy(data: dict | str) -> rules.AwardPolicy:
             problems += err.problems
     count_rounding = data.get("count_rounding") or ROUND_FLOOR
     if count_rounding not in ROUNDING_MODES:
-        problems.append(f"名额取整方式“{count_rounding}”无法识别")
+        problems.append(Msg("名额取整方式“{value}”无法识别", value=count_rounding))
     minimum = data.get("minimum_score")
     if minimum not in (None, ""):
         try:
-            minimum = _decimal(minimum, "获奖最低分")
+            minimum = _decimal(minimum, Msg("获奖最低分"))
         except PolicyError as err:
             problems += err.problems
     else:
@@ -167,7 +177,7 @@ def parse_award_policy(data: dict | str) -> rules.AwardPolicy:
                 by_position=tuple((int(a), int(n)) for a, n in p.get("by_position") or ()),
             )
         except (TypeError, ValueError, AttributeError):
-            problems.append("晋级规则无法识别")
+            problems.append(Msg("晋级规则无法识别"))
     if problems:
         raise PolicyError(problems)
     try:
@@ -177,7 +187,7 @@ def parse_award_policy(data: dict | str) -> rules.AwardPolicy:
             promotion=promotion, best_of_delegation=data.get("best_of_delegation") or None,
         )
     except ValueError as err:
-        raise PolicyError([str(err)]) from None
+        raise PolicyError([message(err)]) from None
 
 
 def parse_tie_breaks(data: list | str) -> tuple[rules.TieBreak, ...]:
@@ -197,7 +207,8 @@ def parse_tie_breaks(data: list | str) -> tuple[rules.TieBreak, ...]:
             chain.append(rules.TieBreak(str(item["metric"]), item.get("better", rules.HIGHER),
                                         item.get("label") or METRIC_LABELS.get(item["metric"], "")))
         except (KeyError, TypeError, ValueError):
-            raise PolicyError([f"第 {i} 个并列排序条件无法识别（应写成 指标:higher 或 指标:lower）"]) from None
+            raise PolicyError([Msg("第 {index} 个并列排序条件无法识别（应写成 指标:higher 或 指标:lower）",
+                                   index=i)]) from None
     return tuple(chain)
 
 
@@ -213,25 +224,35 @@ def rounding(settings) -> rules.Rounding:
     return rules.Rounding(places=settings.rounding_places, mode=settings.rounding_mode)
 
 
+def _percent(share: Fraction) -> str:
+    return f"{float(share):.0%}"
+
+
 def describe_awards(policy: rules.AwardPolicy) -> list[str]:
-    """The policy in words for the settings page."""
+    """The policy in words for the settings page (messages, shown in the reader's language)."""
     lines = []
     for band in policy.bands:
         label = rules.AWARD_LABELS.get(band.award, band.award)
         if band.count is not None:
-            lines.append(f"{label} {band.count} 名")
+            lines.append(Msg("{award} {count} 名", award=label, count=band.count))
         elif band.share is not None:
-            lines.append(f"{label} 占参赛人数的 {float(band.share):.0%}")
+            lines.append(Msg("{award} 占参赛人数的 {share}", award=label, share=_percent(band.share)))
         elif band.down_to is not None:
-            lines.append(f"{label} 至前 {float(band.down_to):.0%}")
+            lines.append(Msg("{award} 至前 {share}", award=label, share=_percent(band.down_to)))
         else:
-            lines.append(f"{label}：{METRIC_LABELS.get(band.metric, band.metric)}不低于 {band.at_least}")
+            lines.append(Msg("{award}：{metric}不低于 {value}", award=label,
+                             metric=METRIC_LABELS.get(band.metric, band.metric), value=str(band.at_least)))
     if policy.minimum_score is not None:
-        lines.append(f"获奖最低分 {policy.minimum_score}")
+        lines.append(Msg("获奖最低分 {value}", value=str(policy.minimum_score)))
     for t in policy.titles:
-        who = "职工" if t.employees_only else "选手"
-        lines.append(f"{t.title}：前 {t.top} 名{who}" + (f"（须获{rules.AWARD_LABELS.get(t.award, t.award)}）"
-                                                     if t.award else ""))
+        award = rules.AWARD_LABELS.get(t.award, t.award) if t.award else None
+        # The title itself ("全国技术能手") is the organiser's data, kept as entered.
+        if t.employees_only:
+            lines.append(Msg("{title}：前 {top} 名职工（须获{award}）", title=t.title, top=t.top, award=award) if award
+                         else Msg("{title}：前 {top} 名职工", title=t.title, top=t.top))
+        else:
+            lines.append(Msg("{title}：前 {top} 名选手（须获{award}）", title=t.title, top=t.top, award=award) if award
+                         else Msg("{title}：前 {top} 名选手", title=t.title, top=t.top))
     if policy.best_of_delegation:
-        lines.append(policy.best_of_delegation)
+        lines.append(policy.best_of_delegation)  # the special award's name: organiser's data
     return lines

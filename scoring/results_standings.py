@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from app.text import Msg
 from contests.models import Event
 from scoring import rules
 from scoring.results import settings_for
@@ -37,6 +38,16 @@ class Standings:
     problems: list[str]
 
 
+def _problems(scheme: rules.MarkingScheme, entry: rules.EntryMarks) -> tuple[str, ...]:
+    """Why the entry's marks cannot be totalled yet: the rules core's messages as they are (``score_entries``
+    prefixes them with the entry's id, which would turn them into plain text)."""
+    try:
+        rules.score_entry(scheme, entry.marks, entry.given, entry.entry_id)
+    except rules.MarkingError as err:
+        return tuple(err.problems)
+    return ()
+
+
 def provisional(event: Event) -> Standings:
     from contests.draw import codes_for, is_decrypted
 
@@ -49,21 +60,21 @@ def provisional(event: Event) -> Standings:
         if decrypted:
             p = inputs.entrants[reg_id]
             return f"{p.name} · {p.delegation}"
-        return codes.get(reg_id, "（未抽签）")
+        return codes.get(reg_id, Msg("（未抽签）"))
 
     if inputs.scheme is None:
         return Standings(decrypted, [], list(inputs.problems))
     scheme = inputs.scheme
     practical_total = next((c.total for c in scheme.components if c.name == rules.PRACTICAL), Decimal(100))
-    practical_only = replace(scheme, components=(rules.Component(rules.PRACTICAL, "实操", Decimal(100),
+    practical_only = replace(scheme, components=(rules.Component(rules.PRACTICAL, Msg("实操"), Decimal(100),
                                                                  practical_total),))
     complete, incomplete, totals = [], [], {}
     for entry in inputs.entries:
         marks_only = replace(entry, given={})
         try:
             rules.score_entries(practical_only, [marks_only])
-        except rules.MarkingError as err:
-            incomplete.append((entry, tuple(p.split(" ", 1)[-1] for p in err.problems)))
+        except rules.MarkingError:
+            incomplete.append((entry, _problems(practical_only, marks_only)))
             continue
         complete.append(marks_only)
         try:

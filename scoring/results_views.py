@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +17,9 @@ from sqlalchemy import select
 import scoring.results_models  # noqa: F401  (the tables, until app/__init__.py imports them)
 from app.access import CHIEF, CONT, DEL, ORG, PUBLIC, SUP, declare
 from app.extensions import db
+from app.i18n import flash, translate
 from app.roles import Role
+from app.text import joined
 from contests.models import Contest, Event, JudgeAssignment, Registration
 from scoring import appeals, charts, publication, results, results_export, results_forward
 from scoring.results_forms import AppealForm, DecisionForm, ForwardForm, InputsForm, PublishForm, SettingsForm, TieForm
@@ -111,14 +113,15 @@ def _svg(text: str) -> Response:
 
 def _refused(err: Exception) -> None:
     db.session.rollback()
-    flash(str(err), "error")
+    flash(getattr(err, "message", None) or str(err), "error")  # a Msg: translated by app.i18n.flash
 
 
 def _form_errors(form) -> None:
     for field, messages in form.errors.items():
         label = getattr(getattr(form, field, None), "label", None)
         for message in messages:
-            flash(f"{label.text if label else field}：{message}", "error")
+            flash(_("%(label)s：%(message)s", label=label.text if label else field, message=translate(message)),
+                  "error")
 
 
 # -- public --------------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def manage_event(event_id: int):
         "scoring/results/event.html", event=event, settings=settings, form=form, described=described,
         lines=results_export.result_lines([event]), ties=results.open_ties(event), labels=publication.STATE_LABELS,
         publish_form=PublishForm(), tie_form=TieForm(), inputs_form=InputsForm(),
-        deadline=appeals.beijing_text(appeals.deadline(event)) if settings.id else "",
+        deadline=translate(appeals.beijing_text(appeals.deadline(event))) if settings.id else "",
         blockers={t: publication.blockers(event, t) for t in publication.NEXT.values()} if settings.id else {},
     )
 
@@ -238,12 +241,12 @@ def settings(event_id: int):
 @bp.route("/manage/event/<int:event_id>/recompute", methods=["POST"])
 def recompute(event_id: int):
     event = _staff_event(event_id)
-    computed = results.recompute_event(event, reason="组委会重新计算")
+    computed = results.recompute_event(event, reason="组委会重新计算")  # the audit entry's reason: a record
     db.session.commit()
     if computed.ok:
         flash(_("成绩已由当前评分重新计算。"), "success")
     else:
-        flash(_("成绩无法计算：%(p)s", p=computed.problems[0]), "error")
+        flash(_("成绩无法计算：%(p)s", p=translate(computed.problems[0])), "error")
     return redirect(url_for("results.manage_event", event_id=event.id))
 
 
@@ -260,7 +263,7 @@ def publish(event_id: int):
         _refused(err)
         return redirect(url_for("results.manage_event", event_id=event.id))
     db.session.commit()
-    flash(_("成绩状态已更新为：%(s)s", s=publication.STATE_LABELS[form.target.data]), "success")
+    flash(_("成绩状态已更新为：%(s)s", s=translate(publication.STATE_LABELS[form.target.data])), "success")
     return redirect(url_for("results.manage_event", event_id=event.id))
 
 
@@ -274,7 +277,7 @@ def publish_contest(code: str):
     moved, refused = publication.advance_contest(contest, form.target.data, current_user, form.public_until.data)
     db.session.commit()
     if moved:
-        flash(_("已更新：%(e)s", e="、".join(moved)), "success")
+        flash(_("已更新：%(e)s", e=translate(joined(moved))), "success")
     for message in refused:
         flash(message, "error")
     if not moved and not refused:
@@ -353,6 +356,7 @@ def tie(event_id: int):
 @bp.route("/manage/event/<int:event_id>/results.xlsx")
 def export_event(event_id: int):
     event = _staff_event(event_id)
+    # File names stay Chinese (the documents' names in the archive), whatever the reader's language.
     return _xlsx(results_export.event_workbook(event), f"{event.contest.code}-{event.code}-成绩.xlsx")
 
 
@@ -413,7 +417,7 @@ def appeal_new(reg_id: int):
     if not appeals.may_appeal_for(current_user, reg):
         abort(403)
     form = AppealForm()
-    due = appeals.beijing_text(appeals.deadline(reg.event))
+    due = translate(appeals.beijing_text(appeals.deadline(reg.event)))
     if form.validate_on_submit():
         try:
             appeals.file_appeal(current_user, reg, form.text.data)
