@@ -31,3 +31,20 @@ class Msg(str):
 def _rebuild(template: str, params: dict) -> Msg:
     return Msg(template, **params)
 
+
+def joined(items, *, sentences: bool = False) -> str:
+    """``甲、乙、丙`` (or ``句一；句二`` with ``sentences``) that stays translatable item by item.
+
+    Joining translatable items with ``"、".join`` would freeze them in Chinese; this nests them in
+    ``{first}、{rest}`` messages instead, which the catalogue renders as ``A, B, C`` (``A; B``).
+    """
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    rest = joined(items[1:], sentences=sentences)
+    if sentences:
+        return Msg("{first}；{rest}", first=items[0], rest=rest)
+    return Msg("{first}、{rest}", first=items[0], rest=rest)
+
