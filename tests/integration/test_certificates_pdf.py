@@ -5,7 +5,6 @@ says valid or revoked; names that look like markup or template code print litera
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -110,21 +109,16 @@ def test_markup_and_template_code_in_names_print_literally(cert_app, needs_pdf, 
     assert "&lt;script&gt;" in html and SCRIPT_NAME not in html
 
 
-def test_single_download_is_fast_and_only_for_the_people_concerned(cert_app, needs_pdf):
+def test_single_download_is_a_pdf_and_only_for_the_people_concerned(cert_app, needs_pdf):
+    # Its speed (< 400 ms) is measured by bench/bench_certificates.py, not here: timings in tests are noise.
     regs = scored()
     publish()
     certs = {c.registration_id: c for c in issue_awards()}
     client = cert_app.test_client()
     login(client, "organiser")
     url = f"/certificates/download/{certs[regs[0].id].serial}.pdf"
-    assert client.get(url).status_code == 200  # warm (fonts loaded once per process)
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        r = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
-    assert min(timings) < 0.4, timings
+    r = client.get(url)
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     # A contestant reaches only their own, a delegation only its own.
     other = cert_app.test_client()
     login(other, "contestant")
