@@ -89,6 +89,9 @@ def register_cli(app: Flask) -> None:
     from certificates.cli import register_certificates_cli
 
     register_certificates_cli(app)
+    from app.transfer import register_transfer_cli
+
+    register_transfer_cli(app)  # flask contest export / import
 
 
 def register_backup(app: Flask) -> None:
