@@ -9,6 +9,7 @@ access matrix as for pages (``app/access.py``).
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from app import access
 from app.access import DEL, JUDGE, LOGGED_IN, PUBLIC
 from app.extensions import csrf, db, limiter, login_manager
+from app.i18n import translate
 from app.models import User
 from app.roles import Role
 
@@ -84,7 +86,8 @@ def guard():
     scope = SCOPE_OF.get(request.endpoint or "")
     if "api_scopes" in g:
         if scope and scope not in g.api_scopes:
-            return jsonify(error="令牌权限不足", message=f"这个令牌没有 {scope} 权限", status=403), 403
+            return jsonify(error=_("令牌权限不足"), message=_("这个令牌没有 %(scope)s 权限", scope=scope),
+                           status=403), 403
     elif current_user.is_authenticated and request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     return None
@@ -103,13 +106,13 @@ def tokens():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) or \
             not isinstance(body.get("password"), str):
-        return jsonify(error="请求无效", message="请以 JSON 提交 username 和 password", status=400), 400
+        return jsonify(error=_("请求无效"), message=_("请以 JSON 提交 username 和 password"), status=400), 400
     scopes = body.get("scopes")
     if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
-        return jsonify(error="请求无效", message="scopes 应为字符串列表", status=400), 400
+        return jsonify(error=_("请求无效"), message=_("scopes 应为字符串列表"), status=400), 400
     user = db.session.scalar(select(User).where(User.username == body["username"][:64]))
     if user is None or not user.active or not user.check_password(body["password"][:200]):
-        return jsonify(error="登录失败", message="用户名或密码不正确", status=401), 401
+        return jsonify(error=_("登录失败"), message=_("用户名或密码不正确"), status=401), 401
     token, granted = issue_token(user, set(scopes) if scopes is not None else None)
     return jsonify(token=token, scopes=granted, expires_in=TOKEN_DAYS * 86400, role=user.role), 201
 
@@ -136,6 +139,8 @@ def registrations():
 
 
 def _error(message: str, status: int, **extra):
+    """A JSON error; ``message`` may be a rules-core :class:`~app.text.Msg`, translated here."""
+    message = translate(message)
     return jsonify(error=message, message=message, status=status, **extra), status
 
 
@@ -147,7 +152,7 @@ def results(code: str):
 
     contest = db.session.scalar(select(Contest).where(Contest.code == code[:32]))
     if contest is None:
-        return _error("没有这个比赛", 404)
+        return _error(_("没有这个比赛"), 404)
     return jsonify(contest={"code": contest.code, "name": contest.name}, events=[{
         "code": event.code, "name": event.name, "state": settings.publication,
         "results": [{"rank": r.rank, "name": r.name, "delegation": r.delegation, "group": r.group,
@@ -174,7 +179,7 @@ def sheet(event_id: int):
 
     event = _judging_event(event_id)
     if event is None:
-        return _error("没有这个项目", 404)
+        return _error(_("没有这个项目"), 404)
     try:
         return jsonify(services.sheet_state(current_user, event))
     except JudgingError as err:
@@ -192,10 +197,10 @@ def save_mark(event_id: int):
 
     event = _judging_event(event_id)
     if event is None:
-        return _error("没有这个项目", 404)
+        return _error(_("没有这个项目"), 404)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _error("请以 JSON 提交评分", 400)
+        return _error(_("请以 JSON 提交评分"), 400)
     try:
         saved = commit_with_retry(lambda: services.save_mark(current_user, event, payload, request.remote_addr or ""))
     except JudgingError as err:

@@ -1,4 +1,4 @@
-"""Friendly error pages in Chinese (JSON under /api/), and never a bare 500."""
+"""Friendly error pages in the reader's language (JSON under /api/), and never a bare 500."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.i18n import translate
 
 
 def messages() -> dict[int, tuple[str, str]]:
@@ -28,7 +29,7 @@ def messages() -> dict[int, tuple[str, str]]:
 def render_error(code: int, detail: str | None = None):
     title, text = messages().get(code, messages()[500])
     if detail:
-        text = detail
+        text = translate(detail)
     if request.path.startswith("/api/"):
         return jsonify(error=title, message=text, status=code), code
     try:

@@ -26,13 +26,19 @@ def translate(value):
     if isinstance(value, Msg):
         params = {key: translate(v) for key, v in value.params.items()}
         text = gettext(value.template) if has_request_context() else value.template
-        return text.format(**params) if params else text
+        if not params:
+            return text
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the Chinese beats an error page
+            return value.template.format(**params)
     return value
 
 
 def flash(message, category: str = "message") -> None:
     """``flask.flash`` that translates first: the session stores plain text, not the message's template."""
-    _flash(translate(message), category)
+    message = translate(message)
+    _flash(message if isinstance(message, str) else str(message), category)  # a lazy_gettext value too
 
 
 def cn_date(value: date | datetime | None) -> str:

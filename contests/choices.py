@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from contests import regions
 from contests.forms import RegistrationForm
 from contests.models import Contest, Registration
@@ -11,20 +13,20 @@ from contests.registration import PersonEntry
 def fill_choices(form: RegistrationForm, contest: Contest) -> None:
     """Province → city → county lists from what is chosen so far; works without JavaScript (each choice
     can be posted with the 'choose' button and the page comes back with the next list filled)."""
-    form.province.choices = [("", "请选择省份")] + [(p.code, p.name) for p in regions.provinces()]
+    form.province.choices = [("", _("请选择省份"))] + [(p.code, p.name) for p in regions.provinces()]
     province = form.province.data or (form.county_code.data or "")[:2]
     form.province.data = province
     cities = regions.cities_of(province) if province else ()
-    form.city.choices = [("", "请选择市（州）")] + [(c.code, c.name) for c in cities]
+    form.city.choices = [("", _("请选择市（州）"))] + [(c.code, c.name) for c in cities]
     city = form.city.data if (form.city.data or "").startswith(province or "#") else (form.county_code.data or "")[:4]
     form.city.data = city
     counties = regions.counties_of(city) if city else ()
-    form.county_code.choices = [("", "请选择县（区）")] + [(c.code, c.name) for c in counties]
-    form.event_group.choices = [("", "请选择")] + [
+    form.county_code.choices = [("", _("请选择县（区）"))] + [(c.code, c.name) for c in counties]
+    form.event_group.choices = [("", _("请选择"))] + [
         (f"{e.id}:{g.id}", e.name if g.code == "open" else f"{e.name} · {g.name}")
         for e in contest.events for g in e.groups
     ]
-    form.delegation.choices = [("", "请选择代表团")] + [(str(d.id), d.name) for d in contest.delegations]
+    form.delegation.choices = [("", _("请选择代表团"))] + [(str(d.id), d.name) for d in contest.delegations]
 
 
 def load_registration(form: RegistrationForm, reg: Registration) -> None:

@@ -5,7 +5,7 @@ Encryption judge: round two; the only one who sees code ↔ person before decryp
 Supervisor: approves decryption (a second person).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import access
 from app.access import ENC, ORG, SUP
 from app.extensions import db
+from app.i18n import flash
 from contests import draw
 from contests.models import Event
 from scoring.forms import ActionForm
@@ -79,7 +80,7 @@ def _step(event_id: int, operation, done: str):
         db.session.commit()
     except draw.DrawError as err:
         db.session.rollback()
-        flash(str(err), "error")
+        flash(err.args[0] if err.args else str(err), "error")
     else:
         flash(done, "success")
     return redirect(url_for("draw.event", event_id=ev.id))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.text import Msg
+
 _NAMES = (
     "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 "
     "哈萨克族 傣族 黎族 傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 "
@@ -36,9 +38,9 @@ def find_ethnic_group(text: str) -> EthnicGroup | None:
 
 
 def check_ethnic_group(text: str) -> str | None:
-    """Chinese message when the text names none of the 56 groups, else None."""
+    """A message (Chinese, translatable) when the text names none of the 56 groups, else None."""
     if not (text or "").strip():
-        return "请选择民族"
+        return Msg("请选择民族")
     if find_ethnic_group(text) is None:
-        return f"“{text.strip()}”不是56个民族之一，请从列表中选择（例如：汉族、维吾尔族）"
+        return Msg("“{text}”不是56个民族之一，请从列表中选择（例如：汉族、维吾尔族）", text=text.strip())
     return None

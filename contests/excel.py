@@ -1,8 +1,10 @@
 """Registrations in Excel: the delegation's template, the checked import, and the exports.
 
 The import checks every row and imports nothing unless every row is valid; errors name the row and the
-column in Chinese. Exports mask ID and phone numbers unless the full version is asked for, and neutralise
-cells that a spreadsheet would run as formulas.
+column. The workbooks themselves are Chinese documents: the import reads the template's headers and
+drop-down values back, and the exports are rosters and reports of record, so their words are not translated;
+only the messages about a file (``Msg`` values) follow the reader's language. Exports mask ID and phone
+numbers unless the full version is asked for, and neutralise cells that a spreadsheet would run as formulas.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.text import Msg, joined
 from contests import ethnic, regions
 from contests.registration import CATEGORIES, SKILL_LEVELS, PersonEntry
 
@@ -53,13 +56,19 @@ class ImportRow:
 @dataclass
 class ParsedSheet:
     rows: list[ImportRow] = field(default_factory=list)
-    errors: list[tuple[int | None, str, str]] = field(default_factory=list)  # (row, column, message)
+    # (row, column, message): the column is the template's Chinese header, the message a Msg.
+    errors: list[tuple[int | None, str, str]] = field(default_factory=list)
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe: shown, never run."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe: shown, never run.
+
+    A translatable message (a ``str`` subclass) is written as its plain Chinese text.
+    """
+    if isinstance(value, str):
+        value = str(value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -84,7 +93,7 @@ def template(events: list[tuple[str, list[str]]], with_delegation: bool = False)
         "民族": [g.name for g in ethnic.ETHNIC_GROUPS],
         "是否": [YES, NO],
         "性别": ["男", "女"],
-        "身份": list(CATEGORIES.values()),
+        "身份": [str(c) for c in CATEGORIES.values()],
         "技能等级": list(SKILL_LEVELS),
     }
     refs = {}
@@ -143,7 +152,7 @@ def _yes(value: str, column: str, row: int, errors: list) -> bool:
         return True
     if value in (NO, "", "N", "n", "0", "false", "FALSE"):
         return False
-    errors.append((row, column, f"应填“{YES}”或“{NO}”"))
+    errors.append((row, column, Msg("应填“{yes}”或“{no}”", yes=YES, no=NO)))
     return False
 
 
@@ -153,18 +162,19 @@ def parse(data: bytes, with_delegation: bool = False) -> ParsedSheet:
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.errors.append((None, "", "文件不是有效的 Excel 工作簿（.xlsx），请使用下载的模板"))
+        result.errors.append((None, "", Msg("文件不是有效的 Excel 工作簿（.xlsx），请使用下载的模板")))
         return result
     ws = wb["报名表"] if "报名表" in wb.sheetnames else wb.worksheets[0]
     if ws.merged_cells.ranges:
-        cells = "、".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
-        result.errors.append((None, "", f"表格中有合并的单元格（{cells}），请取消合并后再上传"))
+        cells = joined(str(r) for r in list(ws.merged_cells.ranges)[:5])
+        result.errors.append((None, "", Msg("表格中有合并的单元格（{cells}），请取消合并后再上传", cells=cells)))
         return result
     header_row = [_text(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1), [])]
     wanted = [h for h, _k, required in COLUMNS if required] + ([DELEGATION_COLUMN] if with_delegation else [])
     missing = [h for h in wanted if h not in header_row]
     if missing:
-        result.errors.append((None, "", f"缺少这些列：{'、'.join(missing)}。请使用下载的模板"))
+        # The names are the template's (Chinese) headers, as the person sees them in the file.
+        result.errors.append((None, "", Msg("缺少这些列：{columns}。请使用下载的模板", columns="、".join(missing))))
         return result
     index = {h: header_row.index(h) for h in header_row if h}
     for row_no, cells in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
@@ -174,10 +184,10 @@ def parse(data: bytes, with_delegation: bool = False) -> ParsedSheet:
         errors: list = []
         sex = {"男": "M", "女": "F", "M": "M", "F": "F"}.get(values.get("性别", ""), "")
         if not sex:
-            errors.append((row_no, "性别", "应填“男”或“女”"))
+            errors.append((row_no, "性别", Msg("应填“男”或“女”")))
         category = {v: k for k, v in CATEGORIES.items()}.get(values.get("身份", ""), "")
         if not category:
-            errors.append((row_no, "身份", "应填“职工”或“学生”"))
+            errors.append((row_no, "身份", Msg("应填“职工”或“学生”")))
         entry = PersonEntry(
             name=values.get("姓名", ""), id_number=values.get("身份证号码", ""), sex=sex,
             ethnic=values.get("民族", ""), mobile=values.get("手机号码", ""),
@@ -193,7 +203,7 @@ def parse(data: bytes, with_delegation: bool = False) -> ParsedSheet:
         result.rows.append(ImportRow(row_no, entry, values.get("项目", ""), values.get("组别", ""),
                                      values.get(DELEGATION_COLUMN, "")))
     if not result.rows and not result.errors:
-        result.errors.append((None, "", "表格中没有选手数据"))
+        result.errors.append((None, "", Msg("表格中没有选手数据")))
     return result
 
 

@@ -1,7 +1,7 @@
 """Resident ID numbers (居民身份证号码, GB 11643-1999) and mobile numbers.
 
-Pure functions: no database, no web framework. Messages are Simplified Chinese because they are shown to
-contestants as they type, mostly on phones.
+Pure functions: no database, no web framework. Messages are :class:`~app.text.Msg` values: Simplified Chinese
+(they are shown to contestants as they type, mostly on phones), translated when a page shows them in English.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from app.text import Msg
 
 # ISO 7064 MOD 11-2: weight of position i (0-based, left to right) is 2**(17-i) mod 11.
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
@@ -54,13 +56,17 @@ def normalize_id(raw: str) -> str:
 def check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise ValueError("需要17位数字")
+        raise ValueError("need 17 digits")
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
 
 def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return _ymd(d.year, d.month, d.day)
+
+
+def _ymd(year: int, month: int, day: int) -> str:
+    return Msg("{year}年{month}月{day}日", year=year, month=month, day=day)
 
 
 def birth_date(id_number: str) -> date | None:
@@ -111,28 +117,28 @@ def check_id_number(
     """
     n = normalize_id(raw)
     if not n:
-        return [IdProblem("empty", "请填写身份证号码")]
+        return [IdProblem("empty", Msg("请填写身份证号码"))]
     if len(n) == 15 and n.isdigit():
-        return [IdProblem("old_15", "这是15位旧身份证号码，请填写18位新号码")]
+        return [IdProblem("old_15", Msg("这是15位旧身份证号码，请填写18位新号码"))]
     if len(n) != 18:
-        return [IdProblem("length", f"身份证号码应为18位（现为{len(n)}位），最后一位可以是数字或X")]
+        return [IdProblem("length", Msg("身份证号码应为18位（现为{length}位），最后一位可以是数字或X", length=len(n)))]
     if not _ID_RE.fullmatch(n) or not n.isascii():
-        return [IdProblem("characters", "身份证号码应为18位，前17位是数字，最后一位可以是数字或X")]
+        return [IdProblem("characters", Msg("身份证号码应为18位，前17位是数字，最后一位可以是数字或X"))]
 
     problems: list[IdProblem] = []
     # Keep checking after a bad check digit: the other messages help the person find the mistyped digit.
     if check_digit(n[:17]) != n[17]:
-        problems.append(IdProblem("check_digit", "身份证号码校验位不正确，请核对"))
+        problems.append(IdProblem("check_digit", Msg("身份证号码校验位不正确，请核对")))
     if n[:2] not in PROVINCE_PREFIXES:
-        problems.append(IdProblem("region", f"身份证号码前两位 {n[:2]} 不是有效的省级代码"))
+        problems.append(IdProblem("region", Msg("身份证号码前两位 {code} 不是有效的省级代码", code=n[:2])))
     elif region_exists is not None and not region_exists(n[:6]):
-        message = f"身份证号码前6位 {n[:6]} 不在现行行政区划代码表中，请核对"
+        message = Msg("身份证号码前6位 {code} 不在现行行政区划代码表中，请核对", code=n[:6])
         problems.append(IdProblem("region_unknown", message, warning=True))
     problems.extend(_birth_problems(n, on=on, min_age=min_age, max_age=max_age, today=today))
     wanted = _SEX_WORDS.get(sex or "")
     if wanted is not None and wanted != sex_of(n):
-        said = "男" if sex_of(n) == "M" else "女"
-        problems.append(IdProblem("sex_mismatch", f"性别与身份证号码不一致（第17位表示{said}）"))
+        said = Msg("男") if sex_of(n) == "M" else Msg("女")
+        problems.append(IdProblem("sex_mismatch", Msg("性别与身份证号码不一致（第17位表示{sex}）", sex=said)))
     return problems
 
 
@@ -142,18 +148,24 @@ def _birth_problems(
     birth = birth_date(n)
     if birth is None:
         y, m, d = int(n[6:10]), int(n[10:12]), int(n[12:14])
-        return [IdProblem("birth_date", f"身份证号码中的出生日期 {y}年{m}月{d}日 不存在")]
+        return [IdProblem("birth_date", Msg("身份证号码中的出生日期 {date} 不存在", date=_ymd(y, m, d)))]
     today = today or date.today()
     if birth > today:
-        return [IdProblem("birth_future", f"身份证号码中的出生日期 {_fmt(birth)} 晚于今天，请核对")]
+        return [IdProblem("birth_future", Msg("身份证号码中的出生日期 {date} 晚于今天，请核对", date=_fmt(birth)))]
     if birth.year < _EARLIEST_BIRTH_YEAR:
-        return [IdProblem("birth_too_early", f"身份证号码中的出生日期 {_fmt(birth)} 不合理，请核对")]
-    day, when = (on, "比赛当日") if on is not None else (today, "今天")
-    age = age_on(birth, day)
+        return [IdProblem("birth_too_early", Msg("身份证号码中的出生日期 {date} 不合理，请核对", date=_fmt(birth)))]
+    age = age_on(birth, on if on is not None else today)
+    # One whole sentence per case, so each language can word it its own way.
     if min_age is not None and age < min_age:
-        return [IdProblem("too_young", f"{when}年龄为{age}周岁，低于最低年龄{min_age}周岁")]
+        if on is not None:
+            return [IdProblem("too_young", Msg("比赛当日年龄为{age}周岁，低于最低年龄{min_age}周岁",
+                                               age=age, min_age=min_age))]
+        return [IdProblem("too_young", Msg("今天年龄为{age}周岁，低于最低年龄{min_age}周岁", age=age, min_age=min_age))]
     if max_age is not None and age > max_age:
-        return [IdProblem("too_old", f"{when}年龄为{age}周岁，超过最高年龄{max_age}周岁")]
+        if on is not None:
+            return [IdProblem("too_old", Msg("比赛当日年龄为{age}周岁，超过最高年龄{max_age}周岁",
+                                             age=age, max_age=max_age))]
+        return [IdProblem("too_old", Msg("今天年龄为{age}周岁，超过最高年龄{max_age}周岁", age=age, max_age=max_age))]
     return []
 
 
@@ -193,12 +205,12 @@ def normalize_mobile(raw: str) -> str:
 
 
 def check_mobile(raw: str) -> str | None:
-    """Chinese message when the text is not a mainland mobile number, else None."""
+    """A message (Chinese, translatable) when the text is not a mainland mobile number, else None."""
     n = normalize_mobile(raw)
     if not n:
-        return "请填写手机号码"
+        return Msg("请填写手机号码")
     if not (n.isascii() and _MOBILE_RE.fullmatch(n)):
-        return "手机号码应为11位数字，以1开头，第二位是3至9，例如13812345678"
+        return Msg("手机号码应为11位数字，以1开头，第二位是3至9，例如13812345678")
     return None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.text import Msg
+
 MAX_NAME_LENGTH = 30
 MIDDLE_DOT = "\u00b7"
 
@@ -41,33 +43,33 @@ def normalize_name(raw: str) -> str:
 
 
 def check_name(raw: str) -> str | None:
-    """Chinese message describing what is wrong with the name, or None when it is acceptable."""
+    """A message (Chinese, translatable) saying what is wrong with the name, or None when it is acceptable."""
     name = normalize_name(raw)
     if not name:
-        return "请填写姓名"
+        return Msg("请填写姓名")
     if len(name) > MAX_NAME_LENGTH:
-        return f"姓名最多{MAX_NAME_LENGTH}个字（现为{len(name)}个字）"
+        return Msg("姓名最多{max}个字（现为{length}个字）", max=MAX_NAME_LENGTH, length=len(name))
     bad = next((ch for ch in name if ch != MIDDLE_DOT and not _is_cjk(ch)), None)
     if bad is not None:
         return _bad_char_message(bad)
     if name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT):
-        return "姓名的开头和结尾不能是间隔号“·”"
+        return Msg("姓名的开头和结尾不能是间隔号“·”")
     if MIDDLE_DOT * 2 in name:
-        return "姓名中不能有连续的间隔号“·”"
+        return Msg("姓名中不能有连续的间隔号“·”")
     if len(name) < 2:
-        return "姓名至少2个字，请填写身份证上的完整姓名"
+        return Msg("姓名至少2个字，请填写身份证上的完整姓名")
     return None
 
 
 def _bad_char_message(ch: str) -> str:
     if ch.isdigit():
-        return "姓名中不能有数字"
+        return Msg("姓名中不能有数字")
     if ch in _MARKUP:
-        return f"姓名中不能有符号“{ch}”，请只填写汉字，少数民族姓名可用间隔号“·”"
+        return Msg("姓名中不能有符号“{ch}”，请只填写汉字，少数民族姓名可用间隔号“·”", ch=ch)
     if ch.isspace():
-        return "姓名中不能有空格，少数民族姓名请用间隔号“·”分隔"
+        return Msg("姓名中不能有空格，少数民族姓名请用间隔号“·”分隔")
     if unicodedata.category(ch)[0] in "CZ":
-        return "姓名中有看不见的特殊字符（如零宽空格），请删除后重新填写"
+        return Msg("姓名中有看不见的特殊字符（如零宽空格），请删除后重新填写")
     if ch.isascii() and ch.isalpha():
-        return "姓名请填写身份证上的汉字姓名，不能有英文字母"
-    return f"姓名中不能有“{ch}”，请只填写汉字，少数民族姓名可用间隔号“·”"
+        return Msg("姓名请填写身份证上的汉字姓名，不能有英文字母")
+    return Msg("姓名中不能有“{ch}”，请只填写汉字，少数民族姓名可用间隔号“·”", ch=ch)

@@ -1,7 +1,8 @@
-"""Checking one person's registration: every field's rule, with a Chinese message per field.
+"""Checking one person's registration: every field's rule, with a message per field.
 
 Shared by the phone form, the delegation's form and the Excel import, so all three refuse the same things
-with the same words. Pure apart from the lookups passed in; no Flask, no SQL.
+with the same words. Pure apart from the lookups passed in; no Flask, no SQL. Messages are Chinese
+:class:`~app.text.Msg` values, translated where a page shows them.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.text import Msg, joined
 from contests import ethnic, regions
 from contests.eligibility import Candidate, EligibilityRules, check_eligibility
 from contests.idnumber import birth_date, check_id_number, check_mobile, normalize_id, normalize_mobile, sex_of
 from contests.names import check_name, normalize_name
 
-CATEGORIES = {"employee": "职工", "student": "学生"}
+# The values are also the words of the Excel template's 身份 drop-down, which the import reads back.
+CATEGORIES = {"employee": Msg("职工"), "student": Msg("学生")}
+# Stored as chosen and offered as they are in the Excel template: data, not wording.
 SKILL_LEVELS = ("无", "五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师")
 
 
@@ -70,7 +74,7 @@ class EventRules:
 @dataclass
 class Checked:
     person: CheckedPerson | None
-    errors: dict[str, str] = field(default_factory=dict)  # field name -> Chinese message
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> message (a Msg)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -87,16 +91,16 @@ def check_person(entry: PersonEntry, rules: EventRules) -> Checked:
                                   region_exists=regions.county_exists)
     blocking = [p for p in id_problems if not p.warning and p.code != "sex_mismatch"]
     if blocking:
-        errors["id_number"] = "；".join(p.message for p in blocking)
+        errors["id_number"] = joined((p.message for p in blocking), sentences=True)
     warnings.extend(p.message for p in id_problems if p.warning)
     if entry.sex not in ("M", "F"):
-        errors["sex"] = "请选择性别"
+        errors["sex"] = Msg("请选择性别")
     elif any(p.code == "sex_mismatch" for p in id_problems):
         errors["sex"] = next(p.message for p in id_problems if p.code == "sex_mismatch")
 
     group = ethnic.find_ethnic_group(entry.ethnic or "")
     if group is None:
-        errors["ethnic"] = "请选择民族（56个民族之一）"
+        errors["ethnic"] = Msg("请选择民族（56个民族之一）")
 
     mobile = normalize_mobile(entry.mobile or "")
     if problem := check_mobile(mobile):
@@ -104,23 +108,23 @@ def check_person(entry: PersonEntry, rules: EventRules) -> Checked:
 
     county = (entry.county_code or "").strip()
     if not regions.county_exists(county):
-        errors["county_code"] = "请选择户籍所在的省、市、县（区）"
+        errors["county_code"] = Msg("请选择户籍所在的省、市、县（区）")
 
     employer = (entry.employer or "").strip()
     if not employer:
-        errors["employer"] = "请填写工作单位或学校" if entry.category != "student" else "请填写学校名称"
+        errors["employer"] = Msg("请填写工作单位或学校") if entry.category != "student" else Msg("请填写学校名称")
     elif len(employer) > 100 or any(c in employer for c in "<>{}") or not employer.isprintable():
-        errors["employer"] = "工作单位或学校名称不能超过100个字，也不能含有 < > { } 符号"
+        errors["employer"] = Msg("工作单位或学校名称不能超过100个字，也不能含有 < > { } 符号")
     if entry.skill_level and entry.skill_level not in SKILL_LEVELS:
-        errors["skill_level"] = "请从列表中选择技能等级"
+        errors["skill_level"] = Msg("请从列表中选择技能等级")
     if entry.category not in CATEGORIES:
-        errors["category"] = "请选择身份：职工或学生"
+        errors["category"] = Msg("请选择身份：职工或学生")
     elif rules.group_code in CATEGORIES and entry.category != rules.group_code:
-        errors["category"] = f"所选组别只接受{CATEGORIES[rules.group_code]}"
+        errors["category"] = Msg("所选组别只接受{category}", category=CATEGORIES[rules.group_code])
 
     household = (entry.household_number or "").strip()
     if household and not household.isprintable():
-        errors["household_number"] = "贫困户编号只能包含数字、字母和“-”"
+        errors["household_number"] = Msg("贫困户编号只能包含数字、字母和“-”")
     born = birth_date(id_number) if "id_number" not in errors else None
     if born is not None:
         eligibility = check_eligibility(

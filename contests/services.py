@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +18,7 @@ from app import audit
 from app.extensions import db
 from app.models import User
 from app.roles import Role
+from app.text import Msg
 from app.timeutil import utcnow
 from contests.eligibility import field_size_warning, quota_problem
 from contests.models import Contest, Delegation, Event, EventGroup, Registration, RegistrationStep
@@ -27,7 +29,11 @@ ACTIVE = ("submitted", "approved", "confirmed")
 
 
 class RegistrationRefused(Exception):
-    """An operation the rules do not allow; ``message`` is for the person, ``errors`` per form field."""
+    """An operation the rules do not allow; ``message`` is for the person, ``errors`` per form field.
+
+    Messages are translated already (``gettext``) or are :class:`~app.text.Msg` values that the page, the
+    flash (``app.i18n.flash``) or the JSON (``app.i18n.translate``) translates.
+    """
 
     def __init__(self, message: str, errors: dict[str, str] | None = None):
         super().__init__(message)
@@ -86,13 +92,12 @@ def can_see(user: User, reg: Registration) -> bool:
 
 def _check_window(contest: Contest, user: User) -> None:
     if user.role_enum is not Role.ORGANISER and not registration_open(contest):
-        raise RegistrationRefused(
-            f"报名时间为 {_fmt(contest.registration_opens)} 至 {_fmt(contest.registration_closes)}，现在不在报名时间内"
-        )
+        raise RegistrationRefused(Msg("报名时间为 {opens} 至 {closes}，现在不在报名时间内",
+                                      opens=_fmt(contest.registration_opens), closes=_fmt(contest.registration_closes)))
 
 
 def _fmt(value: datetime | None) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else "—"
+    return Msg("{year}年{month}月{day}日", year=value.year, month=value.month, day=value.day) if value else "—"
 
 
 def save(user: User, contest: Contest, delegation: Delegation, event: Event, group: EventGroup,
@@ -101,12 +106,12 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
     """Create or update a registration from a form (or an Excel row); optionally submit it at once."""
     _check_window(contest, user)
     if event.contest_id != contest.id or group.event_id != event.id or delegation.contest_id != contest.id:
-        raise RegistrationRefused("项目、组别或代表团不属于本比赛")
+        raise RegistrationRefused(_("项目、组别或代表团不属于本比赛"))
     checked: Checked = check_person(entry, event_rules(event, group))
     if checked.person is None:
-        raise RegistrationRefused("报名信息有误，请按提示修改", checked.errors)
+        raise RegistrationRefused(_("报名信息有误，请按提示修改"), checked.errors)
     if registration is not None and registration.status not in EDITABLE:
-        raise RegistrationRefused("报名已提交审核，不能修改；如需修改请联系代表团退回")
+        raise RegistrationRefused(_("报名已提交审核，不能修改；如需修改请联系代表团退回"))
     before = _snapshot(registration) if registration else None
     reg = registration or Registration(contest_id=contest.id, user_id=user.id if user.role == "contestant" else None,
                                        source="self" if user.role == "contestant" else "delegation")
@@ -118,7 +123,8 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
     if proof:
         reg.poverty_proof = proof
     if contest.poverty_required and reg.poor_household and not reg.poverty_proof and submit:
-        raise RegistrationRefused("请上传建档立卡贫困户证明材料", {"poverty_proof": "请上传证明材料（图片或PDF）"})
+        raise RegistrationRefused(_("请上传建档立卡贫困户证明材料"),
+                                  {"poverty_proof": _("请上传证明材料（图片或PDF）")})
     if registration is None:
         db.session.add(reg)
     try:
@@ -126,7 +132,7 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
             db.session.flush()
     except IntegrityError:
         raise RegistrationRefused(
-            "这个身份证号码已经报名了本比赛的这个项目，不能重复报名", {"id_number": "该身份证号码已报名此项目"}
+            _("这个身份证号码已经报名了本比赛的这个项目，不能重复报名"), {"id_number": _("该身份证号码已报名此项目")}
         ) from None
     if reg.status == "withdrawn":
         _move(reg, user, "draft", "")
@@ -140,12 +146,13 @@ def transition(user: User, reg: Registration, action: str, reason: str = "") -> 
     """Move a registration one step, checking who may do it, the reason, and the quotas."""
     allowed = TRANSITIONS.get(action, {}).get(reg.status)
     if not allowed or user.role_enum not in allowed or not can_see(user, reg):
-        raise RegistrationRefused(f"当前状态为“{STATUS_LABELS[reg.status]}”，不能{ACTION_LABELS.get(action, action)}")
+        raise RegistrationRefused(Msg("当前状态为“{status}”，不能{action}", status=STATUS_LABELS[reg.status],
+                                      action=ACTION_LABELS.get(action, action)))
     reason = (reason or "").strip()
     if action in NEEDS_REASON and not reason:
-        raise RegistrationRefused("退回或不通过时必须写明原因", {"reason": "请填写原因"})
+        raise RegistrationRefused(_("退回或不通过时必须写明原因"), {"reason": _("请填写原因")})
     if len(reason) > 500:
-        raise RegistrationRefused("原因不能超过500个字", {"reason": "原因不能超过500个字"})
+        raise RegistrationRefused(_("原因不能超过500个字"), {"reason": _("原因不能超过500个字")})
     if action == "approve":
         check_quotas(reg)
     before = reg.status
@@ -174,7 +181,7 @@ def check_quotas(reg: Registration) -> None:
     contest = db.session.get(Contest, reg.contest_id)
     quota = delegation.quota if delegation.quota is not None else contest.delegation_quota
     count = _count(Registration.delegation_id == delegation.id, Registration.id != reg.id)
-    if problem := quota_problem(delegation.name, count, quota, f"{contest.name}全部项目"):
+    if problem := quota_problem(delegation.name, count, quota, Msg("{contest}全部项目", contest=contest.name)):
         raise RegistrationRefused(problem)
     group = db.session.get(EventGroup, reg.group_id)
     if group.quota_per_delegation is not None:
@@ -199,7 +206,7 @@ def bulk(user: User, regs: list[Registration], action: str) -> tuple[int, list[s
                 transition(user, reg, action)
             done += 1
         except RegistrationRefused as err:
-            refused.append(f"{reg.name}：{err.message}")
+            refused.append(Msg("{name}：{message}", name=reg.name, message=err.message))
     return done, refused
 
 
@@ -242,7 +249,9 @@ def _snapshot(reg: Registration | None) -> dict | None:
             "event_id": reg.event_id, "group_id": reg.group_id, "status": reg.status}
 
 
-STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "approved": "代表团已审核", "confirmed": "组委会已确认",
-                 "returned": "已退回", "rejected": "未通过", "withdrawn": "已撤回"}
-ACTION_LABELS = {"submit": "提交", "approve": "审核通过", "confirm": "确认", "return": "退回", "reject": "不通过",
-                 "withdraw": "撤回"}
+# Msg values: Chinese where a plain string is needed (the Excel export), translated wherever a page prints them.
+STATUS_LABELS = {"draft": Msg("草稿"), "submitted": Msg("已提交"), "approved": Msg("代表团已审核"),
+                 "confirmed": Msg("组委会已确认"), "returned": Msg("已退回"), "rejected": Msg("未通过"),
+                 "withdrawn": Msg("已撤回")}
+ACTION_LABELS = {"submit": Msg("提交"), "approve": Msg("审核通过"), "confirm": Msg("确认"), "return": Msg("退回"),
+                 "reject": Msg("不通过"), "withdraw": Msg("撤回")}

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from app.text import Msg
 from contests import regions
 from contests.idnumber import age_on
 
@@ -26,8 +27,8 @@ class Entrant:
 def age_band(age: int) -> str:
     for low, high in AGE_BANDS:
         if low <= age <= high:
-            return f"{low}岁以上" if high == 200 else f"{low}–{high}岁"
-    return f"{AGE_BANDS[0][0]}岁以下"
+            return Msg("{low}岁以上", low=low) if high == 200 else Msg("{low}–{high}岁", low=low, high=high)
+    return Msg("{age}岁以下", age=AGE_BANDS[0][0])
 
 
 def share(part: int, whole: int) -> str:
@@ -56,13 +57,17 @@ def summarise(entrants: list[Entrant], contest_date: date) -> dict:
         "sanqu": sanqu, "sanqu_share": share(sanqu, total),
         "by_delegation": table(lambda e: e.delegation),
         "by_event": table(lambda e: e.event),
-        "by_category": table(lambda e: {"employee": "职工", "student": "学生"}.get(e.category, e.category)),
+        "by_category": table(lambda e: _CATEGORY_LABELS.get(e.category, e.category)),
         "by_age_sex": [(b, by_age_sex[(b, "M")], by_age_sex[(b, "F")]) for b in bands],
         "male": sum(e.sex == "M" for e in entrants), "female": sum(e.sex == "F" for e in entrants),
     }
 
 
+_CATEGORY_LABELS = {"employee": Msg("职工"), "student": Msg("学生")}
+
+
 def as_sheets(summary: dict) -> dict[str, list[list]]:
+    """The summary as Excel sheets. The workbook is a Chinese report of record: its labels stay Chinese."""
     head = ["分组", "人数", "其中建档立卡贫困户", "占比"]
     return {
         "总体": [["指标", "人数", "占比"], ["参赛选手", summary["total"], "100%"],

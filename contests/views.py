@@ -5,7 +5,7 @@ Thin views: load, check the object belongs to the user, validate, call one servi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from app import audit
 from app.access import CONT, DEL, ORG, PUBLIC, declare
 from app.extensions import db, limiter
+from app.i18n import flash, translate
 from app.models import User
 from app.passwords import weakness
 from app.roles import Role
@@ -79,10 +80,11 @@ def _my_delegation() -> Delegation:
     return delegation
 
 
-def _xlsx(data: bytes, name: str):
+def _xlsx(data: bytes, owner: str, title: str):
+    """Send a workbook as ``<owner>-<title>.xlsx`` (the title in the reader's language)."""
     from io import BytesIO
 
-    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{owner}-{title}.xlsx")
 
 
 def _uploads(form: RegistrationForm) -> tuple[str | None, str | None]:
@@ -94,13 +96,13 @@ def _uploads(form: RegistrationForm) -> tuple[str | None, str | None]:
         try:
             photo = uploads.store(folder, "photos", uploads.clean_photo(form.photo.data.stream), "jpg")
         except uploads.UploadRefused as err:
-            errors["photo"] = str(err)
+            errors["photo"] = err.message
     if form.poverty_proof.data and getattr(form.poverty_proof.data, "filename", ""):
         try:
             data, ext = uploads.clean_proof(form.poverty_proof.data.stream)
             proof = uploads.store(folder, "proofs", data, ext)
         except uploads.UploadRefused as err:
-            errors["poverty_proof"] = str(err)
+            errors["poverty_proof"] = err.message
     if errors:
         raise services.RegistrationRefused(_("上传的文件有问题，请按提示重新选择"), errors)
     return photo, proof
@@ -251,7 +253,7 @@ def act(reg_id: int, action: str):
         flash(err.message, "error")
         return redirect(url_for("contests.registration", reg_id=reg.id))
     db.session.commit()
-    flash(_("已%(action)s。", action=services.ACTION_LABELS[action]), "success")
+    flash(_("已%(action)s。", action=translate(services.ACTION_LABELS[action])), "success")
     return redirect(request.referrer if request.referrer and "/edit" not in request.referrer
                     else url_for("contests.registration", reg_id=reg.id))
 
@@ -320,7 +322,7 @@ def delegation_bulk():
 def delegation_template():
     contest = _my_delegation().contest
     events = [(e.name, [g.name for g in e.groups]) for e in contest.events]
-    return _xlsx(template(events), f"{contest.code}-报名模板.xlsx")
+    return _xlsx(template(events), contest.code, _("报名模板"))
 
 
 @bp.route("/delegation/import", methods=["GET", "POST"])
@@ -352,7 +354,7 @@ def delegation_export():
     if full:
         audit.record("registrations_exported_full", own, after={"count": len(regs)})
         db.session.commit()
-    return _xlsx(export_registrations(regs, full), f"{own.name}-报名名单.xlsx")
+    return _xlsx(export_registrations(regs, full), own.name, _("报名名单"))
 
 
 # -- organisers ----------------------------------------------------------------------------------------
@@ -393,7 +395,7 @@ def export(code: str):
     if full:  # the full numbers leave the system: say who took them
         audit.record("registrations_exported_full", contest, after={"count": len(regs)})
         db.session.commit()
-    return _xlsx(export_registrations(regs, full), f"{contest.code}-报名名单.xlsx")
+    return _xlsx(export_registrations(regs, full), contest.code, _("报名名单"))
 
 
 def _summary(contest: Contest) -> dict:
@@ -413,4 +415,4 @@ def statistics(code: str):
 @bp.route("/<code>/statistics.xlsx")
 def statistics_xlsx(code: str):
     contest = _contest(code)
-    return _xlsx(table_workbook(as_sheets(_summary(contest))), f"{contest.code}-报名统计.xlsx")
+    return _xlsx(table_workbook(as_sheets(_summary(contest))), contest.code, _("报名统计"))
