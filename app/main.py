@@ -27,10 +27,12 @@ def home_page():
     return render_template(f"home/{current_user.role}.html", **home.context_for(current_user))
 
 
-@bp.route("/language", methods=["POST"])
+@bp.route("/language", methods=["GET", "POST"])
 def language():
-    lang = request.form.get("lang", "")
-    response = redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+    # A plain link on every page (GET): choosing a language only sets a preference cookie, and without a
+    # form the public pages carry no CSRF token, so they need no session and can be served from cache.
+    lang = request.values.get("lang", "")
+    response = redirect(safe_next(request.values.get("next")) or url_for("main.index"))
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
     return response

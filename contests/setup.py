@@ -178,6 +178,13 @@ def _too_long(model, values: Any, errors: dict[str, str]) -> None:
             errors[f.name] = Msg("不能超过{n}个字符", n=limit)
 
 
+def _names_changed(contest_id: int) -> None:
+    """Published results show contest, event, group and delegation names from cached pages: refresh them."""
+    from scoring.results import clear_results_cache  # scoring builds on contests; only this hook looks up
+
+    clear_results_cache(contest_id)
+
+
 def _names(items: list[str]) -> str:
     return "、".join(items[:3]) + ("等" if len(items) > 3 else "")
 
@@ -307,6 +314,7 @@ def update_contest(contest: Contest, values: ContestValues) -> list[str]:
         warnings.append(Msg("报名规则已修改。已提交的报名不会自动按新规则重新检查，请在审核时留意"))
     if new:
         audit.record("contest_updated", contest, before=old, after=new)
+        _names_changed(contest.id)
     return warnings
 
 
@@ -373,6 +381,7 @@ def update_event(event: Event, values: EventValues) -> None:
     old, new = _changes(before, _snapshot(event, EventValues))
     if new:
         audit.record("event_updated", event, before=old, after=new)
+        _names_changed(event.contest_id)
 
 
 def move_event(event: Event, direction: str) -> bool:
@@ -390,6 +399,7 @@ def move_event(event: Event, direction: str) -> bool:
     db.session.flush()
     db.session.expire(contest, ["events"])
     audit.record("events_reordered", contest, before={"order": before}, after={"order": [e.code for e in order]})
+    _names_changed(contest.id)
     return True
 
 
@@ -489,6 +499,7 @@ def update_group(group: EventGroup, values: GroupValues) -> None:
     old, new = _changes(before, _snapshot(group, GroupValues))
     if new:
         audit.record("group_updated", group, before=old, after=new)
+        _names_changed(group.event.contest_id)
 
 
 def delete_group(group: EventGroup) -> None:
@@ -552,6 +563,7 @@ def update_delegation(delegation: Delegation, values: DelegationValues) -> None:
     old, new = _changes(before, _snapshot(delegation, DelegationValues))
     if new:
         audit.record("delegation_updated", delegation, before=old, after=new)
+        _names_changed(delegation.contest_id)
 
 
 def delegation_accounts(delegation: Delegation) -> list[User]:

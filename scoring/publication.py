@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
@@ -45,6 +45,7 @@ from scoring.results_models import (
     PUBLISHED,
     Appeal,
     ResultSettings,
+    ResultsVersion,
     StoredResult,
 )
 
@@ -187,6 +188,42 @@ def _cached(contest_id: int, key: int, build):
 def forget_local_cache() -> None:
     with _lock:
         _cache.clear()
+        _pages.clear()
+
+
+# Whole public pages, rendered once per (page, language, results version): the readers' load on results day
+# is almost all the same few pages. The version is read from the database on every request (one query), so
+# every process sees a change at once; a page of an older version is never served.
+_pages: dict[tuple, str] = {}
+PAGE_LIMIT = 500
+
+
+def page_version(code: str | None) -> tuple | None:
+    """The results version a public page of this contest (or, without a code, the index) depends on;
+    None for an unknown contest."""
+    if code is None:
+        return tuple(db.session.execute(
+            select(func.count(Contest.id), func.coalesce(func.sum(ResultsVersion.version), 0))
+            .select_from(Contest).outerjoin(ResultsVersion, ResultsVersion.contest_id == Contest.id)).one())
+    row = db.session.execute(
+        select(Contest.id, ResultsVersion.version).outerjoin(ResultsVersion, ResultsVersion.contest_id == Contest.id)
+        .where(Contest.code == code)).one_or_none()
+    return None if row is None else (row[0], row[1] or 1)
+
+
+def cached_page(key: tuple, build) -> str:
+    with _lock:
+        if key in _pages:
+            stats["hits"] += 1
+            return _pages[key]
+    page = build()
+    if isinstance(page, str):
+        with _lock:
+            stats["misses"] += 1
+            if len(_pages) >= PAGE_LIMIT:
+                _pages.clear()  # versions move on; a full clear is simpler than tracking the old ones
+            _pages[key] = page
+    return page
 
 
 def published_events(contest: Contest) -> list[tuple[Event, ResultSettings]]:

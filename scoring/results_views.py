@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+from functools import wraps
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -126,7 +128,26 @@ def _form_errors(form) -> None:
 
 # -- public --------------------------------------------------------------------------------------------
 
+def for_the_public(view):
+    """Serve anonymous readers the page rendered once per language and results version.
+
+    Logged-in people (their menu differs) and anyone with a message waiting get a fresh page. Every write that
+    changes results bumps the version in the database, so the next view anywhere is fresh.
+    """
+    @wraps(view)
+    def wrapper(**kwargs):
+        if current_user.is_authenticated or session.get("_flashes"):
+            return view(**kwargs)
+        version = publication.page_version(kwargs.get("code"))
+        if version is None:
+            return view(**kwargs)  # an unknown contest: the view answers 404
+        key = (request.endpoint, request.full_path, str(get_locale()), version)
+        return publication.cached_page(key, lambda: view(**kwargs))
+    return wrapper
+
+
 @bp.route("/")
+@for_the_public
 def index():
     contests = db.session.scalars(select(Contest).order_by(Contest.starts_on.desc())).all()
     shown = [(c, publication.published_events(c)) for c in contests]
@@ -134,6 +155,7 @@ def index():
 
 
 @bp.route("/<code>")
+@for_the_public
 def contest(code: str):
     contest = _contest(code)
     events = [(e, s, publication.public_rows(e)) for e, s in publication.published_events(contest)]
@@ -142,6 +164,7 @@ def contest(code: str):
 
 
 @bp.route("/<code>/medals")
+@for_the_public
 def medals(code: str):
     contest = _contest(code)
     return render_template("scoring/results/medals.html", contest=contest,
@@ -155,6 +178,7 @@ def medals_svg(code: str):
 
 
 @bp.route("/<code>/<event_code>")
+@for_the_public
 def event(code: str, event_code: str):
     contest, event = _public_event(code, event_code)
     settings = results.settings_for(event, create=False)

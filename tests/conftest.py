@@ -97,6 +97,9 @@ def app(database_template, tmp_path):
         config_name="testing",
     )
     app.test_client_class = IsolatedClient
+    from scoring.publication import forget_local_cache
+
+    forget_local_cache()  # each test's database starts its results versions again: no page of the last one
     with app.app_context():
         yield app
         db.session.remove()

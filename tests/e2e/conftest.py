@@ -30,6 +30,9 @@ def live_app(database_template, tmp_path_factory):
         shutil.copy(database_template["path"], tmp / "saiwu.db")
         url = f"sqlite:///{tmp / 'saiwu.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads")}, config_name="testing")
+    from scoring.publication import forget_local_cache
+
+    forget_local_cache()  # a page cached for another module's database must not be served here
     with app.app_context():
         load_demo()
         db.session.commit()

@@ -182,10 +182,15 @@ def test_database_down_gives_503(app, client, monkeypatch):
 
 
 def test_english_is_selectable(client):
-    r = post_form(client, "/language", {"lang": "en", "next": "/login"})
-    assert r.status_code == 302
+    html = client.get("/results/").get_data(as_text=True)
+    assert 'href="/language?lang=en&amp;next=/results/?"' in html  # a plain link on every page
+    r = client.get("/language?lang=en&next=/login")
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
     html = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in html and "Log in" in html and "中文" in html
+    r = client.get("/language?lang=zh_Hans_CN&next=https://evil.example/")
+    assert r.headers["Location"] == "/"  # never sent to another site
+    assert "登录" in client.get("/login").get_data(as_text=True)
 
 
 def test_chinese_dates(app):

@@ -202,3 +202,37 @@ def test_promotion_special_award_and_title_holders_show_on_pages_and_in_excel(ap
     english.set_cookie("lang", "en")
     page = english.get("/results/FP2020/DG").get_data(as_text=True)
     assert "Promoted 1 skill level(s) (四级/中级工 → 三级/高级工)" in page  # level names are data, kept as entered
+
+
+def test_public_pages_are_served_from_cache_without_a_session_and_fresh_after_a_rename(app_):
+    """Readers on results day get a page rendered once per language and results version; it carries no
+    session cookie; renaming the event in the setup pages shows at once; logged-in people get their own."""
+    from contests import setup
+
+    event = _event()
+    regs = score_event(event, [70, 90, 80])
+    results.recompute_event(event)
+    _publish(event)
+    publication.forget_local_cache()
+    reader = app_.test_client()
+    first = reader.get("/results/FP2020/DG")
+    assert "Set-Cookie" not in first.headers
+    hits = publication.stats["hits"]
+    assert reader.get("/results/FP2020/DG").get_data(as_text=True) == first.get_data(as_text=True)
+    assert publication.stats["hits"] == hits + 1
+
+    english = app_.test_client()
+    english.set_cookie("lang", "en")
+    assert "Gold" in english.get("/results/FP2020/DG").get_data(as_text=True)  # not the cached Chinese page
+    assert "金牌" in reader.get("/results/FP2020/DG").get_data(as_text=True)
+
+    values = setup.values_from(setup.EventValues, event)
+    values.name = "电工（维修电工）"
+    setup.update_event(event, values)
+    db.session.commit()
+    assert "电工（维修电工）" in reader.get("/results/FP2020/DG").get_data(as_text=True)
+
+    staff = app_.test_client()
+    login(staff, "organiser")
+    assert "退出" in staff.get("/results/FP2020/DG").get_data(as_text=True)  # their own menu, not the cache
+    assert db.session.get(Registration, regs[0]).name in reader.get("/results/FP2020").get_data(as_text=True)
