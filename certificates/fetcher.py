@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from certificates.errors import ResourceRefusedError
+from app.text import Msg
+from certificates.errors import SEMICOLON, ResourceRefusedError, listing
 
 STATIC_SCHEME = "saiwu-static"
 ASSET_SCHEME = "saiwu-asset"
@@ -36,7 +37,7 @@ _EXTRA_TYPES = {".svg": "image/svg+xml", ".css": "text/css", ".woff2": "font/wof
 
 def refusal_message(url: str) -> str:
     shown = url if len(url) <= 200 else url[:200] + "…"
-    return f"证书模板不能引用外部或本地文件：{shown}"
+    return Msg("证书模板不能引用外部或本地文件：{url}", url=shown)
 
 
 def _content_type(path: Path) -> str:
@@ -56,7 +57,7 @@ class SaiwuURLFetcher(URLFetcher):
         self.allowed_dirs: dict[str, Path] = {}
         for mount, directory in allowed_dirs.items():
             if not _MOUNT_RE.fullmatch(mount):
-                raise ValueError(f"目录名只能由字母、数字、-、_ 组成：{mount!r}")
+                raise ValueError(Msg("目录名只能由字母、数字、-、_ 组成：{name}", name=repr(mount)))
             self.allowed_dirs[mount] = Path(directory).resolve(strict=True)
         self.memory = dict(memory or {})
         self.refusals: list[str] = []
@@ -67,8 +68,8 @@ class SaiwuURLFetcher(URLFetcher):
         try:
             response = self._serve(url)
         except ResourceRefusedError as exc:
-            if str(exc) not in self.refusals:
-                self.refusals.append(str(exc))
+            if exc.message not in self.refusals:
+                self.refusals.append(exc.message)
             raise
         self.fetched.append(url)
         return response
@@ -82,7 +83,7 @@ class SaiwuURLFetcher(URLFetcher):
         if lowered.startswith(ASSET_SCHEME + ":"):
             name = unquote(url[len(ASSET_SCHEME) + 1 :]).lstrip("/")
             if name not in self.memory:
-                raise ResourceRefusedError(f"证书模板引用的图片不存在：{url}")
+                raise ResourceRefusedError(Msg("证书模板引用的图片不存在：{url}", url=url))
             return URLFetcherResponse(url, body=self.memory[name], headers={"Content-Type": _sniff(self.memory[name])})
         if lowered.startswith(STATIC_SCHEME + ":"):
             return self._serve_file(url, url[len(STATIC_SCHEME) + 1 :])
@@ -93,7 +94,7 @@ class SaiwuURLFetcher(URLFetcher):
     def _serve_data(self, url: str) -> URLFetcherResponse:
         # Let urllib's DataHandler decode it (base64 and percent-encoded forms).
         if len(url) > MAX_RESOURCE_BYTES * 2:
-            raise ResourceRefusedError("证书模板中的内嵌图片太大。")
+            raise ResourceRefusedError(Msg("证书模板中的内嵌图片太大。"))
         return super().fetch(url)
 
     def _serve_file(self, url: str, rest: str) -> URLFetcherResponse:
@@ -113,10 +114,10 @@ class SaiwuURLFetcher(URLFetcher):
         target = base.joinpath(*relative).resolve()
         if not target.is_relative_to(base) or not target.is_file():
             if target.is_relative_to(base):
-                raise ResourceRefusedError(f"证书模板引用的文件不存在：{url}")
+                raise ResourceRefusedError(Msg("证书模板引用的文件不存在：{url}", url=url))
             raise ResourceRefusedError(refusal_message(url))
         if target.stat().st_size > MAX_RESOURCE_BYTES:
-            raise ResourceRefusedError(f"证书模板引用的文件太大：{url}")
+            raise ResourceRefusedError(Msg("证书模板引用的文件太大：{url}", url=url))
         return URLFetcherResponse(url, body=target.read_bytes(), headers={"Content-Type": _content_type(target)})
 
 
@@ -142,7 +143,7 @@ def make_url_fetcher(allowed_dirs: Mapping[str, Path], memory: Mapping[str, byte
 def raise_for_refusals(fetcher: SaiwuURLFetcher) -> None:
     """Raise :class:`ResourceRefusedError` listing every refused URL, if any."""
     if fetcher.refusals:
-        raise ResourceRefusedError("；".join(fetcher.refusals))
+        raise ResourceRefusedError(listing(fetcher.refusals, SEMICOLON))
 
 
 # --------------------------------------------------------------------------------------------------

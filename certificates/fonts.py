@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from app.text import Msg
+
 FIX_COMMAND = "apt-get install fonts-noto-cjk libharfbuzz-subset0"
 DEFAULT_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 #: Checked when fontconfig is missing or gives nothing.
@@ -93,23 +95,38 @@ def check_environment(families: Iterable[str] = DEFAULT_FAMILIES) -> list[str]:
     problems: list[str] = []
     if shutil.which("fc-match") is None:
         packages = FIX_COMMAND.removeprefix("apt-get install ")
-        problems.append(
-            f"找不到 fontconfig（fc-match），无法确认中文字体。请安装：apt-get install fontconfig {packages}"
-        )
+        problems.append(_no_fontconfig(f"apt-get install fontconfig {packages}"))
     missing = [f for f in families if find_font(f) is None]
     if missing:
         have = chinese_font_families()
-        extra = f"（本机已有的中文字体：{'、'.join(have[:6])}）" if have else "（本机没有任何中文字体）"
-        problems.append(
-            f"没有安装证书所需的中文字体：{'、'.join(missing)}{extra}，中文会打印成空白方框。"
-            f"请以管理员身份运行：{FIX_COMMAND}"
+        extra = Msg("（本机已有的中文字体：{fonts}）", fonts="、".join(have[:6])) if have else Msg(
+            "（本机没有任何中文字体）"
         )
+        problems.append(_no_cjk_font("、".join(missing), extra))
     if not harfbuzz_subset_available():
         problems.append(
-            "没有安装 HarfBuzz 字体子集库（libharfbuzz-subset），生成带中文的 PDF 会非常慢（每份数秒）。"
-            f"请以管理员身份运行：{FIX_COMMAND}"
+            Msg("没有安装 HarfBuzz 字体子集库（libharfbuzz-subset），生成带中文的 PDF 会非常慢（每份数秒）。"
+                "请以管理员身份运行：{command}", command=FIX_COMMAND)
         )
     return problems
+
+
+def _no_fontconfig(command: str) -> Msg:
+    return Msg("找不到 fontconfig（fc-match），无法确认中文字体。请安装：{command}", command=command)
+
+
+def _no_cjk_font(fonts: str, extra: str) -> Msg:
+    return Msg("没有安装证书所需的中文字体：{fonts}{extra}，中文会打印成空白方框。请以管理员身份运行：{command}",
+               fonts=fonts, extra=extra, command=FIX_COMMAND)
+
+
+_FONT_MISSING = frozenset({_no_fontconfig("").template, _no_cjk_font("", "").template})
+
+
+def lacks_cjk_font(problems: Iterable[str]) -> bool:
+    """Whether ``check_environment``'s problems say the Chinese font is missing (or cannot be confirmed):
+    then every name would be reported as unprintable, which would say nothing more."""
+    return any(getattr(p, "template", None) in _FONT_MISSING for p in problems)
 
 
 @lru_cache(maxsize=8)
@@ -129,7 +146,7 @@ def covered_codepoints(font_path: str | Path | None = None, font_number: int | N
     if font_path is None:
         found = find_font("Noto Sans CJK SC")
         if found is None:
-            raise FileNotFoundError(f"没有找到中文字体 Noto Sans CJK SC。请运行：{FIX_COMMAND}")
+            raise FileNotFoundError(Msg("没有找到中文字体 Noto Sans CJK SC。请运行：{command}", command=FIX_COMMAND))
         font_path, font_number = found.path, found.index
     return _cmap(str(font_path), int(font_number or 0))
 
@@ -158,9 +175,9 @@ def names_that_would_not_print(
 
 
 def describe_unprintable(problems: list[tuple[str, list[str]]]) -> list[str]:
-    """Chinese messages for :func:`names_that_would_not_print` results."""
+    """Messages (Msg) for :func:`names_that_would_not_print` results."""
     return [
-        f"“{name}”中的字 {'、'.join(f'{c}（U+{ord(c):04X}）' for c in chars)} 在证书字体中没有，打印出来会是空白方框；"
-        "请确认是否为生僻字或录入错误。"
+        Msg("“{name}”中的字 {chars} 在证书字体中没有，打印出来会是空白方框；请确认是否为生僻字或录入错误。",
+            name=name, chars="、".join(f"{c}（U+{ord(c):04X}）" for c in chars))
         for name, chars in problems
     ]

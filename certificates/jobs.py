@@ -26,6 +26,7 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy import update
 
 from app.extensions import db
+from app.text import Msg
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -125,11 +126,13 @@ def run_batch(batch_id: int) -> None:
         batch.status, batch.done, batch.finished_at = "done", batch.total, utcnow()
         db.session.commit()
         _hook(batch.total, batch.total)
-    except (services.CertificatesRefused, CertificateError) as exc:
-        _fail(batch_id, str(exc))
+    except services.CertificatesRefused as exc:
+        _fail(batch_id, exc.messages)
+    except CertificateError as exc:
+        _fail(batch_id, [exc.message])
     except Exception:
         log.exception("certificate batch %s failed", batch_id)
-        _fail(batch_id, "生成证书时出现内部错误，请重试；如果反复出现，请联系技术人员（详情见服务器日志）。")
+        _fail(batch_id, [Msg("生成证书时出现内部错误，请重试；如果反复出现，请联系技术人员（详情见服务器日志）。")])
 
 
 def _render(render, services, rec, contexts, batch) -> bytes:
@@ -157,10 +160,13 @@ def _hook(done: int, total: int) -> None:
         progress_hook(done, total)
 
 
-def _fail(batch_id: int, message: str) -> None:
+def _fail(batch_id: int, messages: list[str]) -> None:
+    """The batch failed: its messages are kept with their templates, so the page shows them in the reader's
+    language (the job runs outside any request: nothing is translated here)."""
+    from certificates.errors import store_messages
     from certificates.models import CertificateBatch
 
     db.session.rollback()
     batch = db.session.get(CertificateBatch, batch_id)
-    batch.status, batch.error, batch.finished_at = "failed", message[:4000], utcnow()
+    batch.status, batch.error, batch.finished_at = "failed", store_messages(messages), utcnow()
     db.session.commit()

@@ -17,6 +17,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from app.text import Msg
 from certificates.errors import CertificateTemplateError
 
 DEFAULT_TEMPLATES_DIR = Path(__file__).with_name("default_templates")
@@ -27,11 +28,15 @@ PARTICIPATION = "participation"
 JUDGE = "judge"
 ADMISSION = "admission"
 
+# The kinds' names on the app's pages, flashes and errors: Msg, so they show in the reader's language.
+# A certificate itself is an official Chinese document: what is printed in the PDF (its title and
+# metadata, the award names, the Chinese dates) stays Chinese — ``CertificateTemplate.label`` is the plain
+# Chinese text, and a Msg used as a str anywhere outside the web layer is its Chinese text.
 KIND_LABELS: dict[str, str] = {
-    AWARD: "获奖证书",
-    PARTICIPATION: "参赛证明",
-    JUDGE: "裁判员聘书",
-    ADMISSION: "参赛证",
+    AWARD: Msg("获奖证书"),
+    PARTICIPATION: Msg("参赛证明"),
+    JUDGE: Msg("裁判员聘书"),
+    ADMISSION: Msg("参赛证"),
 }
 
 DEFAULT_PAGE_SIZES: dict[str, str] = {
@@ -41,70 +46,86 @@ DEFAULT_PAGE_SIZES: dict[str, str] = {
     ADMISSION: "A5 portrait",
 }
 
+
+def _hinted(label: Msg, hint: Msg) -> Msg:
+    """A placeholder's description “组别（如 职工组、学生组）”; messages name the field by its label alone."""
+    return Msg("{label}（{hint}）", label=label, hint=hint)
+
+
+def field_label(description: str) -> str:
+    """The short name in a placeholder's description, for messages: 组别 of “组别（如 职工组、学生组）”."""
+    if isinstance(description, Msg) and "label" in description.params:
+        return description.params["label"]
+    return description.split("（")[0]
+
+
 # Placeholders filled in by the renderer itself (from verify_url / checkin_url / template assets).
 AUTO_PLACEHOLDERS: dict[str, str] = {
-    "verify_qr": "验证二维码（由验证网址自动生成）",
-    "checkin_qr": "检录二维码（由检录网址自动生成）",
-    "seal": "印章图片（模板上传的印章）",
+    "verify_qr": _hinted(Msg("验证二维码"), Msg("由验证网址自动生成")),
+    "checkin_qr": _hinted(Msg("检录二维码"), Msg("由检录网址自动生成")),
+    "seal": _hinted(Msg("印章图片"), Msg("模板上传的印章")),
 }
 
 _COMMON = {
-    "name": "姓名",
-    "delegation": "代表队/单位",
-    "contest": "赛事名称",
-    "event": "比赛项目",
-    "group": "组别（如 职工组、学生组）",
+    "name": Msg("姓名"),
+    "delegation": Msg("代表队/单位"),
+    "contest": Msg("赛事名称"),
+    "event": Msg("比赛项目"),
+    "group": _hinted(Msg("组别"), Msg("如 职工组、学生组")),
 }
 
+#: What each placeholder holds, shown to the organiser next to the template editor (Msg: translated there).
 ALLOWED_PLACEHOLDERS: dict[str, dict[str, str]] = {
     AWARD: {
         **_COMMON,
-        "award": "奖项（如 金牌、一等奖）",
-        "title": "荣誉称号（如 全国技术能手，可空）",
-        "issuer": "发证单位",
-        "issue_date": "发证日期（日期；用 {{ issue_date|chinese_date }} 显示为 二〇二〇年八月十三日）",
-        "serial": "证书编号",
-        "verify_url": "验证网址",
+        "award": _hinted(Msg("奖项"), Msg("如 金牌、一等奖")),
+        "title": _hinted(Msg("荣誉称号"), Msg("如 全国技术能手，可空")),
+        "issuer": Msg("发证单位"),
+        "issue_date": _hinted(
+            Msg("发证日期"), Msg("日期；用 {{ issue_date|chinese_date }} 显示为 二〇二〇年八月十三日")
+        ),
+        "serial": Msg("证书编号"),
+        "verify_url": Msg("验证网址"),
         "verify_qr": AUTO_PLACEHOLDERS["verify_qr"],
         "seal": AUTO_PLACEHOLDERS["seal"],
     },
     PARTICIPATION: {
         **_COMMON,
-        "issuer": "发证单位",
-        "issue_date": "发证日期",
-        "serial": "证书编号",
-        "verify_url": "验证网址",
+        "issuer": Msg("发证单位"),
+        "issue_date": Msg("发证日期"),
+        "serial": Msg("证书编号"),
+        "verify_url": Msg("验证网址"),
         "verify_qr": AUTO_PLACEHOLDERS["verify_qr"],
         "seal": AUTO_PLACEHOLDERS["seal"],
     },
     JUDGE: {
-        "name": "姓名",
-        "delegation": "工作单位（可空）",
-        "contest": "赛事名称",
-        "event": "比赛项目（可空，空时为整个赛事）",
-        "role": "职务（如 裁判长、裁判员、监督员）",
-        "term_start": "聘期开始日期（日期，可空）",
-        "term_end": "聘期结束日期（日期，可空）",
-        "issuer": "聘任单位",
-        "issue_date": "发证日期",
-        "serial": "聘书编号",
-        "verify_url": "验证网址",
+        "name": Msg("姓名"),
+        "delegation": _hinted(Msg("工作单位"), Msg("可空")),
+        "contest": Msg("赛事名称"),
+        "event": _hinted(Msg("比赛项目"), Msg("可空，空时为整个赛事")),
+        "role": _hinted(Msg("职务"), Msg("如 裁判长、裁判员、监督员")),
+        "term_start": _hinted(Msg("聘期开始日期"), Msg("日期，可空")),
+        "term_end": _hinted(Msg("聘期结束日期"), Msg("日期，可空")),
+        "issuer": Msg("聘任单位"),
+        "issue_date": Msg("发证日期"),
+        "serial": Msg("聘书编号"),
+        "verify_url": Msg("验证网址"),
         "verify_qr": AUTO_PLACEHOLDERS["verify_qr"],
         "seal": AUTO_PLACEHOLDERS["seal"],
     },
     ADMISSION: {
         **_COMMON,
-        "photo": "照片（图片文件内容，可空）",
-        "contestant_code": "参赛编号（可空，空时不显示）",
-        "station": "工位号（可空，空时不显示）",
-        "venue": "比赛地点",
-        "schedule": "日程（列表，每项含 time 时间、item 内容、place 地点）",
-        "schedule.time": "日程时间",
-        "schedule.item": "日程内容",
-        "schedule.place": "日程地点",
-        "notes": "注意事项（文字列表，可空）",
-        "issuer": "主办单位",
-        "checkin_url": "检录网址",
+        "photo": _hinted(Msg("照片"), Msg("图片文件内容，可空")),
+        "contestant_code": _hinted(Msg("参赛编号"), Msg("可空，空时不显示")),
+        "station": _hinted(Msg("工位号"), Msg("可空，空时不显示")),
+        "venue": Msg("比赛地点"),
+        "schedule": _hinted(Msg("日程"), Msg("列表，每项含 time 时间、item 内容、place 地点")),
+        "schedule.time": Msg("日程时间"),
+        "schedule.item": Msg("日程内容"),
+        "schedule.place": Msg("日程地点"),
+        "notes": _hinted(Msg("注意事项"), Msg("文字列表，可空")),
+        "issuer": Msg("主办单位"),
+        "checkin_url": Msg("检录网址"),
         "checkin_qr": AUTO_PLACEHOLDERS["checkin_qr"],
         "seal": AUTO_PLACEHOLDERS["seal"],
     },
@@ -226,8 +247,8 @@ def page_size_mm(page_size: str) -> tuple[float, float]:
                 w, h = h, w
             return w, h
     raise CertificateTemplateError(
-        f"纸张大小“{page_size}”不正确。可写成 A4 landscape（横向）、A4 portrait（纵向）、A5、A6，"
-        "或 210mm 297mm 这样的宽和高。"
+        Msg("纸张大小“{size}”不正确。可写成 A4 landscape（横向）、A4 portrait（纵向）、A5、A6，"
+            "或 210mm 297mm 这样的宽和高。", size=page_size)
     )
 
 
@@ -242,7 +263,7 @@ class CertificateTemplate:
 
     def __post_init__(self):
         if self.kind not in KIND_LABELS:
-            raise CertificateTemplateError(f"未知的证书类别：{self.kind}")
+            raise CertificateTemplateError(Msg("未知的证书类别：{kind}", kind=self.kind))
         page_size_mm(self.page_size)
 
     @property
@@ -251,7 +272,8 @@ class CertificateTemplate:
 
     @property
     def label(self) -> str:
-        return self.title or KIND_LABELS[self.kind]
+        """The document title printed in the PDF: plain Chinese (a certificate is a Chinese document)."""
+        return str(self.title or KIND_LABELS[self.kind])
 
 
 @cache
@@ -272,7 +294,7 @@ def default_template(kind: str, *, seal: bytes | None = None, page_size: str | N
     """The built-in template of ``kind``. ``seal``: the organiser's seal image (PNG/JPEG bytes; validated
     when rendering); without it no seal is printed. Use ``seal=demo_seal_png()`` for previews."""
     if kind not in KIND_LABELS:
-        raise CertificateTemplateError(f"未知的证书类别：{kind}")
+        raise CertificateTemplateError(Msg("未知的证书类别：{kind}", kind=kind))
     html, css = _read_default(kind)
     assets = {"seal": seal} if seal is not None else {}
     return CertificateTemplate(kind, html, css, page_size or DEFAULT_PAGE_SIZES[kind], assets, KIND_LABELS[kind])

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+from certificates.errors import read_messages
 
 KINDS = ("award", "participation", "judge", "admission")
 ISSUED_KINDS = ("award", "participation", "judge")
@@ -143,3 +144,9 @@ class CertificateBatch(db.Model):
         if self.status == "done":
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def error_message(self) -> str:
+        """Why the batch failed, as a message shown in the reader's language (``error`` holds its Chinese text
+        and, for translation, its template: ``certificates.errors.store_messages``)."""
+        return read_messages(self.error)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import segno
 
+from app.text import Msg
 from certificates.errors import CertificateError
 
 MAX_URL_LENGTH = 500
@@ -22,9 +23,9 @@ def _make(data: str, error: str, mask: int | None = None) -> segno.QRCode:
     is most of the cost (≈6 ms of ≈7 ms for a version-4 code). A fixed mask (0–7) is ≈4× faster and still
     decodes everywhere, but may print patterns that are harder for cheap scanners."""
     if not isinstance(data, str) or not data:
-        raise CertificateError("二维码内容不能为空。")
+        raise CertificateError(Msg("二维码内容不能为空。"))
     if len(data) > MAX_URL_LENGTH:
-        raise CertificateError(f"二维码内容太长（{len(data)} 个字符），最多 {MAX_URL_LENGTH} 个。")
+        raise CertificateError(Msg("二维码内容太长（{n} 个字符），最多 {max} 个。", n=len(data), max=MAX_URL_LENGTH))
     return segno.make(data, error=error, micro=False, boost_error=True, mask=mask)
 
 

@@ -28,14 +28,17 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from app.text import Msg
 from certificates import fonts
 from certificates.errors import (
+    SEMICOLON,
     CertificateError,
     CertificateTemplateError,
     ContextValueError,
     FontProblem,
     InvalidImageError,
     ResourceRefusedError,
+    listing,
 )
 from certificates.fetcher import (
     ASSET_SCHEME,
@@ -52,6 +55,7 @@ from certificates.kinds import (
     QR_FIELDS,
     REQUIRED_FIELDS,
     CertificateTemplate,
+    field_label,
     page_size_mm,
     sample_context,
 )
@@ -80,28 +84,37 @@ _QR = qr_png_data_uri
 
 def _who(ctx: Mapping, index: int) -> str:
     name = ctx.get("name") if isinstance(ctx, Mapping) else None
-    return f"第 {index + 1} 份证书" + (f"（{name}）" if isinstance(name, str) and name else "")
+    if isinstance(name, str) and name:
+        return Msg("第 {n} 份证书（{name}）", n=index + 1, name=name)
+    return Msg("第 {n} 份证书", n=index + 1)
+
+
+def _about(who: str, problem: str) -> Msg:
+    """“第 3 份证书（王小明）：…”."""
+    return Msg("{who}：{problem}", who=who, problem=problem)
 
 
 def check_context(template: CertificateTemplate, context: Mapping, index: int = 0) -> None:
     """Fail fast (before any rendering) on non-plain values and missing required fields."""
     if type(context) is not dict:
-        raise ContextValueError(f"{_who({}, index)}的数据必须是字典（dict），得到 {type(context).__name__}。")
+        raise ContextValueError(
+            Msg("{who}的数据必须是字典（dict），得到 {type}。", who=_who({}, index), type=type(context).__name__)
+        )
     allowed = template.allowed_placeholders
     image_fields = IMAGE_FIELDS[template.kind]
     plain = {k: v for k, v in context.items() if k not in image_fields}
     try:
         check_plain_context(plain)
     except ContextValueError as exc:
-        raise ContextValueError(f"{_who(context, index)}：{exc}") from None
+        raise ContextValueError(_about(_who(context, index), exc.message)) from None
     for key in image_fields:
         value = context.get(key)
         if value is not None and not isinstance(value, bytes | bytearray):
-            label = allowed[key].split("（")[0]
-            raise ContextValueError(f"{_who(context, index)}：{label}必须是图片文件内容（bytes），不能是网址或路径。")
-    missing = [allowed[f].split("（")[0] for f in REQUIRED_FIELDS[template.kind] if context.get(f) in (None, "")]
+            problem = Msg("{field}必须是图片文件内容（bytes），不能是网址或路径。", field=field_label(allowed[key]))
+            raise ContextValueError(_about(_who(context, index), problem))
+    missing = [field_label(allowed[f]) for f in REQUIRED_FIELDS[template.kind] if context.get(f) in (None, "")]
     if missing:
-        raise ContextValueError(f"{_who(context, index)}缺少：{'、'.join(missing)}。")
+        raise ContextValueError(Msg("{who}缺少：{fields}。", who=_who(context, index), fields=listing(missing)))
 
 
 def _asset_urls(template: CertificateTemplate) -> dict[str, str]:
@@ -122,9 +135,9 @@ def _asset_memory(template: CertificateTemplate) -> dict[str, bytes]:
 
 def validate_assets(template: CertificateTemplate) -> None:
     """Pillow-validate every template image (seal …); raise :class:`InvalidImageError` (Chinese)."""
-    labels = {"seal": "印章图片", "background": "背景图片"}
+    labels = {"seal": Msg("印章图片"), "background": Msg("背景图片")}
     for name, data in template.assets.items():
-        validate_image(data, labels.get(name, f"模板图片“{name}”"))
+        validate_image(data, labels.get(name) or Msg("模板图片“{name}”", name=name))
 
 
 def prepare_context(template: CertificateTemplate, context: Mapping, index: int = 0) -> dict:
@@ -138,9 +151,9 @@ def prepare_context(template: CertificateTemplate, context: Mapping, index: int 
         value = out.get(key)
         if isinstance(value, bytes | bytearray):
             try:
-                out[key] = image_data_uri(bytes(value), template.allowed_placeholders[key].split("（")[0])
+                out[key] = image_data_uri(bytes(value), field_label(template.allowed_placeholders[key]))
             except InvalidImageError as exc:
-                raise InvalidImageError(f"{_who(context, index)}：{exc}") from None
+                raise InvalidImageError(_about(_who(context, index), exc.message)) from None
     for url_field, qr_field in QR_FIELDS[kind].items():
         url = out.get(url_field)
         out[qr_field] = _QR(url) if url else None
@@ -184,7 +197,7 @@ def render_bodies(template: CertificateTemplate, contexts: Sequence[Mapping], st
         try:
             bodies.append(_render_compiled(compiled, prepared))
         except CertificateTemplateError as exc:
-            raise type(exc)(f"{_who(ctx, i)}：{exc}") from None
+            raise type(exc)(_about(_who(ctx, i), exc.message)) from None
     return bodies
 
 
@@ -222,7 +235,7 @@ def _write_pdf(settings: _Settings, bodies: Sequence[str]) -> tuple[bytes, int]:
         pdf = document.write_pdf()
     except FatalURLFetchingError as exc:
         raise_for_refusals(fetcher)
-        raise ResourceRefusedError(f"证书模板引用的资源无法读取：{exc}") from None
+        raise ResourceRefusedError(Msg("证书模板引用的资源无法读取：{error}", error=str(exc))) from None
     raise_for_refusals(fetcher)
     return pdf, len(document.pages)
 
@@ -262,7 +275,7 @@ def render_batch(
     contexts = list(contexts)
     total = len(contexts)
     if total == 0:
-        raise ContextValueError("没有要生成的证书。")
+        raise ContextValueError(Msg("没有要生成的证书。"))
     settings = _preflight(template, contexts, allowed_dirs)
     chunks = _chunks(total, processes, chunk_size)
     merger = _Merger(template.label)
@@ -291,7 +304,7 @@ def render_zip(
     contexts = list(contexts)
     total = len(contexts)
     if total == 0:
-        raise ContextValueError("没有要生成的证书。")
+        raise ContextValueError(Msg("没有要生成的证书。"))
     settings = _preflight(template, contexts, allowed_dirs)
     chunks = _chunks(total, processes, max(1, group_size), balance=False)
     names = iter(zip_filenames(template, contexts))
@@ -364,19 +377,19 @@ def validate_template(template: CertificateTemplate, render_sample: bool = True)
     try:
         page_size_mm(template.page_size)
     except CertificateTemplateError as exc:
-        problems.append(str(exc))
+        problems.append(exc.message)
     try:
         validate_assets(template)
     except InvalidImageError as exc:
-        problems.append(str(exc))
+        problems.append(exc.message)
     if problems or not render_sample:
         return problems
     with _capture_weasyprint_warnings() as warnings:
         try:
             render_preview(template, limit=1)
         except CertificateError as exc:
-            problems.append(str(exc))
-    problems += [f"样式提示：{w}" for w in warnings]
+            problems.append(exc.message)
+    problems += [Msg("样式提示：{warning}", warning=w) for w in warnings]
     return problems
 
 
@@ -387,20 +400,21 @@ def preflight(template: CertificateTemplate, contexts: Sequence[Mapping], check_
     try:
         validate_assets(template)
     except InvalidImageError as exc:
-        problems.append(str(exc))
+        problems.append(exc.message)
     texts: dict[str, None] = {}
     for i, ctx in enumerate(contexts):
         try:
             check_context(template, ctx, i)
             for key in IMAGE_FIELDS[template.kind]:
                 if isinstance(ctx.get(key), bytes | bytearray):
-                    validate_image(bytes(ctx[key]), "照片")
+                    validate_image(bytes(ctx[key]), Msg("照片"))
         except CertificateError as exc:
-            problems.append(f"{_who(ctx, i)}：{exc}" if not str(exc).startswith("第 ") else str(exc))
+            said = exc.message.startswith(_who({}, i))  # check_context names the certificate itself
+            problems.append(exc.message if said else _about(_who(ctx, i), exc.message))
             continue
         for value in _strings(ctx):
             texts[value] = None
-    if not any("中文字体" in p for p in problems):
+    if not fonts.lacks_cjk_font(problems):
         unprintable: dict[str, list[str]] = {}
         for family in fonts.DEFAULT_FAMILIES:
             font = fonts.find_font(family)
@@ -457,7 +471,7 @@ def _preflight(template: CertificateTemplate, contexts: Sequence[Mapping], allow
     _require_fonts()
     forbidden = find_forbidden_urls(template)
     if forbidden:
-        raise ResourceRefusedError("；".join(forbidden))
+        raise ResourceRefusedError(listing(forbidden, SEMICOLON))
     compile_template(template.html)
     page_size_mm(template.page_size)
     validate_assets(template)
@@ -470,7 +484,7 @@ def _require_fonts() -> None:
     """Refuse to print Chinese certificates as empty boxes (or at a snail's pace without HarfBuzz)."""
     problems = fonts.check_environment()
     if problems:
-        raise FontProblem("；".join(problems))
+        raise FontProblem(listing(problems, SEMICOLON))
 
 
 def _chunks(total: int, processes: int, chunk_size: int, balance: bool = True) -> list[tuple[int, int]]:
@@ -509,7 +523,8 @@ def _worker_chunk(job: tuple[int, int, list[Mapping], bool]) -> tuple[int, bytes
 def _check_one_page_each(pages: int, count: int, start: int) -> None:
     if pages != count:
         raise CertificateTemplateError(
-            f"第 {start + 1}–{start + count} 份证书生成了 {pages} 页，应为每份一页；请检查模板是否强制分页。"
+            Msg("第 {first}–{last} 份证书生成了 {pages} 页，应为每份一页；请检查模板是否强制分页。",
+                first=start + 1, last=start + count, pages=pages)
         )
 
 
@@ -588,7 +603,9 @@ def _run_chunks(
             if on_progress:
                 on_progress(done, total)
     except BrokenProcessPool:
-        raise CertificateError("生成证书的后台进程意外退出，请重试；如果反复出现，请把证书分成几批生成。") from None
+        raise CertificateError(
+            Msg("生成证书的后台进程意外退出，请重试；如果反复出现，请把证书分成几批生成。")
+        ) from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     if stats is not None:

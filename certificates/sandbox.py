@@ -23,8 +23,9 @@ from jinja2 import StrictUndefined, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from app.text import Msg
 from certificates.chinese_date import chinese_date, chinese_date_arabic
-from certificates.errors import CertificateTemplateError, ContextValueError
+from certificates.errors import CertificateTemplateError, ContextValueError, message_of
 from certificates.textfit import fit_font_size
 
 MAX_RANGE = 1000  # longest loop a template may run
@@ -69,7 +70,7 @@ class _CertificateEnvironment(ImmutableSandboxedEnvironment):
         ):
 
             def refuse(*args, **kwargs):
-                raise SecurityError("方法 format")
+                raise SecurityError(Msg("方法 {name}", name="format"))
 
             return refuse
         return super().wrap_str_format(value)
@@ -77,16 +78,16 @@ class _CertificateEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context, op, left, right):
         if op == "%":
             if isinstance(left, str):
-                raise SecurityError("不支持用 % 格式化文字")
+                raise SecurityError(Msg("不支持用 % 格式化文字"))
             return operator.mod(left, right)
         if op == "**":
             if isinstance(right, int | float) and abs(right) > 64:
-                raise SecurityError("幂运算的指数太大")
+                raise SecurityError(Msg("幂运算的指数太大"))
             return operator.pow(left, right)
         if op == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
-                    raise SecurityError("重复生成的文字太长")
+                    raise SecurityError(Msg("重复生成的文字太长"))
             return operator.mul(left, right)
         return super().call_binop(context, op, left, right)
 
@@ -94,7 +95,7 @@ class _CertificateEnvironment(ImmutableSandboxedEnvironment):
 def _safe_range(*args: int) -> range:
     rng = range(*args)
     if len(rng) > MAX_RANGE:
-        raise SecurityError(f"range() 最多 {MAX_RANGE} 次")
+        raise SecurityError(Msg("range() 最多 {max} 次", max=MAX_RANGE))
     return rng
 
 
@@ -102,7 +103,7 @@ def _safe_replace(value, old, new, count=None):
     text = str(value)
     result = text.replace(str(old), str(new)) if count is None else text.replace(str(old), str(new), int(count))
     if len(result) > MAX_REPEAT * 10 and len(result) > 2 * len(text):
-        raise SecurityError("替换后的文字太长")
+        raise SecurityError(Msg("替换后的文字太长"))
     return result
 
 
@@ -111,7 +112,7 @@ def _date_filter(func):
         if value is None or value == "":
             return ""
         if not isinstance(value, date):
-            raise CertificateTemplateError(f"日期过滤器只能用于日期，得到：{value!r}")
+            raise CertificateTemplateError(Msg("日期过滤器只能用于日期，得到：{value}", value=repr(value)))
         return func(value)
 
     filt.__name__ = func.__name__
@@ -147,24 +148,27 @@ def source_hash(source: str) -> str:
 
 
 def _line_hint(exc: TemplateSyntaxError) -> str:
-    return f"（第 {exc.lineno} 行）" if getattr(exc, "lineno", None) else ""
+    return Msg("（第 {line} 行）", line=exc.lineno) if getattr(exc, "lineno", None) else ""
 
 
 def _syntax_message(exc: TemplateSyntaxError) -> str:
     m = _NO_FILTER_RE.search(exc.message or "")
     if m:
-        what = "过滤器" if m.group(1) == "filter" else "测试"
-        return f"证书模板中使用了不可用的{what}：{m.group(2)}{_line_hint(exc)}。"
-    return f"证书模板语法错误{_line_hint(exc)}：{exc.message}"
+        what = Msg("过滤器") if m.group(1) == "filter" else Msg("测试")
+        return Msg("证书模板中使用了不可用的{what}：{name}{line}。", what=what, name=m.group(2), line=_line_hint(exc))
+    # Jinja's own description of the error is English; it is shown as it is.
+    return Msg("证书模板语法错误{line}：{error}", line=_line_hint(exc), error=exc.message or "")
 
 
 def compile_template(source: str):
     """Compile (or fetch from the cache) a template; raises :class:`CertificateTemplateError`."""
     global compile_count
     if not isinstance(source, str):
-        raise CertificateTemplateError("证书模板必须是文字。")
+        raise CertificateTemplateError(Msg("证书模板必须是文字。"))
     if len(source) > MAX_SOURCE_CHARS:
-        raise CertificateTemplateError(f"证书模板太长（{len(source)} 个字符），最多 {MAX_SOURCE_CHARS} 个。")
+        raise CertificateTemplateError(
+            Msg("证书模板太长（{n} 个字符），最多 {max} 个。", n=len(source), max=MAX_SOURCE_CHARS)
+        )
     key = source_hash(source)
     with _cache_lock:
         tpl = _cache.get(key)
@@ -178,7 +182,7 @@ def compile_template(source: str):
     except TemplateSyntaxError as exc:
         raise CertificateTemplateError(_syntax_message(exc)) from None
     except TemplateError as exc:
-        raise CertificateTemplateError(f"证书模板有错误：{exc}") from None
+        raise CertificateTemplateError(Msg("证书模板有错误：{error}", error=str(exc))) from None
     with _cache_lock:
         compile_count += 1
         _cache[key] = tpl
@@ -194,14 +198,14 @@ MAX_LOOP_NESTING = 2  # with range() capped at 1000: at most a million iteration
 def _refuse_loading(ast: nodes.Template) -> None:
     """Statically refuse what a certificate never needs and that could hang a batch or read other files."""
     if any(True for _ in ast.find_all(_LOADING_NODES)):
-        raise CertificateTemplateError("证书模板不能引用其他模板或文件（include、extends、import）。")
+        raise CertificateTemplateError(Msg("证书模板不能引用其他模板或文件（include、extends、import）。"))
     if any(True for _ in ast.find_all((nodes.Macro, nodes.CallBlock))):
-        raise CertificateTemplateError("证书模板中不能定义宏（macro、call）。")
+        raise CertificateTemplateError(Msg("证书模板中不能定义宏（macro、call）。"))
     for loop in ast.find_all(nodes.For):
         if loop.recursive:
-            raise CertificateTemplateError("证书模板中不能使用递归循环（recursive）。")
+            raise CertificateTemplateError(Msg("证书模板中不能使用递归循环（recursive）。"))
         if _loop_depth(loop) > MAX_LOOP_NESTING:
-            raise CertificateTemplateError(f"证书模板中的循环最多嵌套 {MAX_LOOP_NESTING} 层。")
+            raise CertificateTemplateError(Msg("证书模板中的循环最多嵌套 {max} 层。", max=MAX_LOOP_NESTING))
 
 
 def _loop_depth(node: nodes.Node) -> int:
@@ -213,12 +217,14 @@ def check_plain_context(context: Mapping, _path: str = "", _depth: int = 0) -> N
     """Raise :class:`ContextValueError` (a ``TypeError``) unless ``context`` holds plain values only:
     str, int, float, bool, Decimal, date, datetime, None, and lists/tuples/dicts (str keys) of those."""
     if _depth > MAX_DEPTH:
-        raise ContextValueError(f"证书数据嵌套太深：{_path}")
+        raise ContextValueError(Msg("证书数据嵌套太深：{path}", path=_path))
     if type(context) is not dict:
-        raise ContextValueError(f"证书数据必须是字典（dict），{_path or '顶层'}是 {type(context).__name__}")
+        raise ContextValueError(
+            Msg("证书数据必须是字典（dict），{path}是 {type}", path=_path or Msg("顶层"), type=type(context).__name__)
+        )
     for key, value in context.items():
         if type(key) is not str:
-            raise ContextValueError(f"证书数据的键必须是文字，得到：{key!r}")
+            raise ContextValueError(Msg("证书数据的键必须是文字，得到：{key}", key=repr(key)))
         path = f"{_path}.{key}" if _path else key
         _check_value(value, path, _depth)
 
@@ -232,13 +238,13 @@ def _check_value(value, path: str, depth: int) -> None:
         return
     if t in (list, tuple):
         if depth + 1 > MAX_DEPTH:
-            raise ContextValueError(f"证书数据嵌套太深：{path}")
+            raise ContextValueError(Msg("证书数据嵌套太深：{path}", path=path))
         for i, item in enumerate(value):
             _check_value(item, f"{path}[{i}]", depth + 1)
         return
     raise ContextValueError(
-        f"证书数据“{path}”的类型 {t.__module__}.{t.__qualname__} 不允许；"
-        "只能传入文字、数字、日期及其列表或字典（不能传入数据库对象）。"
+        Msg("证书数据“{path}”的类型 {type} 不允许；只能传入文字、数字、日期及其列表或字典（不能传入数据库对象）。",
+            path=path, type=f"{t.__module__}.{t.__qualname__}")
     )
 
 
@@ -247,19 +253,27 @@ _UNSAFE_METHOD_RE = re.compile(r"method (\w+) of")
 _NO_FILTER_RE = re.compile(r"No (filter|test) named '([^']+)'")
 
 
-def _security_message(exc: Exception | str) -> str:
-    text = str(exc)
-    m = _UNSAFE_ATTR_RE.search(text)
-    m2 = _UNSAFE_METHOD_RE.search(text)
-    if m:
-        detail = f"属性 {m.group(1)}"
-    elif m2:
-        detail = f"方法 {m2.group(1)}"
-    elif isinstance(exc, SecurityError) and any("\u4e00" <= c <= "\u9fff" for c in text):
-        detail = text  # our own Chinese reasons (range, repetition …)
-    else:
-        detail = text if text.startswith("属性") else "不安全的操作"
-    return f"证书模板试图访问不允许的内容（{detail}），已被拒绝。模板中只能使用提供的占位符和过滤器。"
+def _attribute(name: str) -> Msg:
+    return Msg("属性 {name}", name=name)
+
+
+def _security_message(exc: Exception | None = None, detail: str | None = None) -> str:
+    """The refusal of a sandbox violation: Jinja's SecurityError (attribute or method named in English), one of
+    our own (a Msg: range, repetition …), or ``detail`` given directly."""
+    if detail is None:
+        text = str(exc)
+        m = _UNSAFE_ATTR_RE.search(text)
+        m2 = _UNSAFE_METHOD_RE.search(text)
+        if m:
+            detail = _attribute(m.group(1))
+        elif m2:
+            detail = Msg("方法 {name}", name=m2.group(1))
+        elif isinstance(message_of(exc), Msg):
+            detail = message_of(exc)  # our own reasons (range, repetition …)
+        else:
+            detail = Msg("不安全的操作")
+    return Msg("证书模板试图访问不允许的内容（{detail}），已被拒绝。模板中只能使用提供的占位符和过滤器。",
+               detail=detail)
 
 
 def render_html(source: str, context: Mapping) -> str:
@@ -279,7 +293,9 @@ def _render_compiled(tpl, context: Mapping) -> str:
         for chunk in tpl.generate(context):
             size += len(chunk)
             if size > MAX_OUTPUT_CHARS:
-                raise CertificateTemplateError(f"证书模板生成的内容太长（超过 {MAX_OUTPUT_CHARS} 个字符）。")
+                raise CertificateTemplateError(
+                    Msg("证书模板生成的内容太长（超过 {max} 个字符）。", max=MAX_OUTPUT_CHARS)
+                )
             parts.append(chunk)
         return "".join(parts)
     except SecurityError as exc:
@@ -289,11 +305,13 @@ def _render_compiled(tpl, context: Mapping) -> str:
     except CertificateTemplateError:
         raise
     except TemplateError as exc:
-        raise CertificateTemplateError(f"证书模板出错：{exc}") from None
+        raise CertificateTemplateError(Msg("证书模板出错：{error}", error=str(exc))) from None
     except RecursionError:
-        raise CertificateTemplateError("证书模板递归太深。") from None
+        raise CertificateTemplateError(Msg("证书模板递归太深。")) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-        raise CertificateTemplateError(f"证书模板计算出错：{type(exc).__name__}: {exc}") from None
+        raise CertificateTemplateError(
+            Msg("证书模板计算出错：{error}", error=f"{type(exc).__name__}: {message_of(exc)}")
+        ) from None
 
 
 _UNDEFINED_NAME_RE = re.compile(r"^'([^']+)' is undefined$")
@@ -304,14 +322,14 @@ def _undefined_message(exc: UndefinedError) -> str:
     msg = str(exc)
     m = _UNDEFINED_NAME_RE.match(msg)
     if m:
-        return f"证书模板中的占位符没有值：{{{{ {m.group(1)} }}}}"
+        return Msg("证书模板中的占位符没有值：{placeholder}", placeholder=f"{{{{ {m.group(1)} }}}}")
     m = _NO_ATTR_RE.match(msg)
     if m:
         attr = m.group(1)
         if attr.startswith("_"):
-            return _security_message(f"属性 {attr}")
-        return f"证书模板中使用了不存在的属性或项目：{attr}"
-    return f"证书模板中的占位符没有值（{msg}）"
+            return _security_message(detail=_attribute(attr))
+        return Msg("证书模板中使用了不存在的属性或项目：{name}", name=attr)
+    return Msg("证书模板中的占位符没有值（{error}）", error=msg)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -347,13 +365,13 @@ def find_unknown_placeholders(template_source: str, allowed_names: Iterable[str]
     try:
         _refuse_loading(ast)
     except CertificateTemplateError as exc:
-        messages.append(str(exc))
+        messages.append(exc.message)
     try:
         ENV.compile(ast)  # unknown filters/tests are only detected when compiling
     except TemplateSyntaxError as exc:  # TemplateAssertionError is one
         messages.append(_syntax_message(exc))
     except TemplateError as exc:
-        messages.append(f"证书模板有错误：{getattr(exc, 'message', None) or exc}")
+        messages.append(Msg("证书模板有错误：{error}", error=str(getattr(exc, "message", None) or exc)))
 
     try:
         undeclared = meta.find_undeclared_variables(ast)
@@ -362,7 +380,8 @@ def find_unknown_placeholders(template_source: str, allowed_names: Iterable[str]
     unknown = sorted(n for n in undeclared if n not in top_allowed and n not in ENV.globals)
     if unknown:
         shown = "、".join(f"{{{{ {n} }}}}" for n in unknown)
-        messages.append(f"模板中有未知的占位符：{shown}。可用的占位符有：{'、'.join(sorted(top_allowed))}。")
+        messages.append(Msg("模板中有未知的占位符：{unknown}。可用的占位符有：{allowed}。", unknown=shown,
+                            allowed="、".join(sorted(top_allowed))))
 
     private: list[str] = []
     bad_attrs: list[str] = []
@@ -386,8 +405,8 @@ def find_unknown_placeholders(template_source: str, allowed_names: Iterable[str]
             bad_attrs.append(dotted)
     if private:
         shown = "、".join(dict.fromkeys(private))
-        messages.append(f"模板中不允许访问以下划线开头的属性：{shown}。")
+        messages.append(Msg("模板中不允许访问以下划线开头的属性：{names}。", names=shown))
     if bad_attrs:
         shown = "、".join(f"{{{{ {d} }}}}" for d in dict.fromkeys(bad_attrs))
-        messages.append(f"模板中有未知的占位符属性：{shown}。")
+        messages.append(Msg("模板中有未知的占位符属性：{names}。", names=shown))
     return messages

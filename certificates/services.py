@@ -9,7 +9,7 @@ this module connects it to the database:
 * ``subjects`` — who gets a certificate of a kind in a scope (contest, event, delegation), with plain values:
   award certificates come from PUBLISHED results only; participation certificates and admission cards from
   confirmed registrations; appointment letters from judge assignments;
-* ``check`` — everything that would stop or spoil a batch, as Chinese messages, before anything is issued;
+* ``check`` — everything that would stop or spoil a batch, as messages, before anything is issued;
 * ``issue`` — gets the valid certificate of each subject or issues a new one with the next serial number
   (idempotent: regenerating a batch gives the same serials);
 * ``revoke`` / ``reissue`` — a revoked serial is never handed out again (``SerialCounter`` only goes up).
@@ -19,6 +19,12 @@ printed on the public draw sheet and contestants need them to find their place. 
 NEVER printed on a card: the contestant would carry it past the judges, which is what sealing prevents.
 
 Services never commit; the views, the CLI and the job do.
+
+Languages: refusals and problems are :class:`~app.text.Msg` — Chinese text that the pages, flashes and JSON
+show in the reader's language (``app.i18n``), built here or in the pure pipeline, and the same message whether
+it is raised in a request, a background job or the CLI. What a certificate PRINTS stays Chinese in every case
+(a certificate is an official Chinese document): the contexts hold plain Chinese ``str`` (award names, roles,
+dates), and the template name is stored as Chinese text.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.extensions import db
+from app.text import Msg
 from app.timeutil import utcnow
 from certificates import fonts, kinds, numbering, render
 from certificates.errors import CertificateError, InvalidImageError
@@ -71,7 +78,7 @@ NO_GROUP_CODES = ("open",)  # 不分组: not printed
 
 
 class CertificatesRefused(Exception):
-    """A refused operation; ``messages`` are Chinese, one per problem."""
+    """A refused operation; ``messages`` are Chinese (``Msg``, translated where shown), one per problem."""
 
     def __init__(self, messages: str | Iterable[str]):
         self.messages = [messages] if isinstance(messages, str) else list(messages)
@@ -84,7 +91,7 @@ class CertificatesRefused(Exception):
 def template_for(contest: Contest, kind: str, create: bool = True) -> CertificateTemplateRecord:
     """The contest's template of ``kind``; made from the built-in default the first time."""
     if kind not in KINDS:
-        raise CertificatesRefused(f"未知的证书类别：{kind}")
+        raise CertificatesRefused(Msg("未知的证书类别：{kind}", kind=kind))
     rec = db.session.scalar(
         select(CertificateTemplateRecord).where(
             CertificateTemplateRecord.contest_id == contest.id, CertificateTemplateRecord.kind == kind
@@ -95,7 +102,7 @@ def template_for(contest: Contest, kind: str, create: bool = True) -> Certificat
         rec = CertificateTemplateRecord(
             contest_id=contest.id,
             kind=kind,
-            name=KIND_LABELS[kind],
+            name=str(KIND_LABELS[kind]),  # the PDF's title: Chinese text, stored as such
             html=default.html,
             css=default.css,
             page_size=default.page_size,
@@ -112,6 +119,7 @@ def template_for(contest: Contest, kind: str, create: bool = True) -> Certificat
 
 
 def _default_schedule(contest: Contest) -> str:
+    """The admission card's default schedule, printed on the card (Chinese) and edited by the organiser."""
     day = contest.starts_on
     before = day - timedelta(days=1)
     return "\n".join(
@@ -168,17 +176,17 @@ def template_problems(
     if kind in ISSUED_KINDS:
         problems += numbering.validate_serial_pattern(values.serial_pattern or "")
     if not (values.issuer or "").strip():
-        problems.append("请填写发证单位。")
+        problems.append(Msg("请填写发证单位。"))
     if values.seal is not None:
         try:
-            validate_image(values.seal, "印章图片", values.seal_filename or None)
+            validate_image(values.seal, Msg("印章图片"), values.seal_filename or None)
         except InvalidImageError as exc:
-            problems.append(str(exc))
+            problems.append(exc.message)
             return problems
     try:
         kinds.page_size_mm(values.page_size)
     except CertificateError as exc:
-        problems.append(str(exc))
+        problems.append(exc.message)
         return problems
     if kind == "admission":
         problems += _schedule_problems(values.schedule)
@@ -192,7 +200,7 @@ def _schedule_problems(text_value: str) -> list[str]:
     out = []
     for n, line in enumerate((text_value or "").splitlines(), 1):
         if line.strip() and len([p for p in line.split("|")]) > 3:
-            out.append(f"日程第 {n} 行的格式应为“时间 | 安排 | 地点”。")
+            out.append(Msg("日程第 {n} 行的格式应为“时间 | 安排 | 地点”。", n=n))
     return out
 
 
@@ -223,7 +231,7 @@ def save_template(rec: CertificateTemplateRecord, values: TemplateValues, user) 
     rec.serial_pattern = values.serial_pattern.strip() if rec.kind in ISSUED_KINDS else ""
     rec.issuer = values.issuer.strip()
     rec.issue_date = values.issue_date
-    rec.name = (values.name or "").strip() or KIND_LABELS[rec.kind]
+    rec.name = (values.name or "").strip() or str(KIND_LABELS[rec.kind])
     rec.schedule, rec.notes = values.schedule or "", values.notes or ""
     if values.remove_seal:
         rec.seal, rec.seal_filename = None, ""
@@ -325,12 +333,32 @@ class Scope:
     delegation: Delegation | None = None
 
     def describe(self) -> str:
-        parts = [self.contest.name, KIND_LABELS[self.kind]]
-        if self.event is not None:
-            parts.insert(1, self.event.name)
-        if self.delegation is not None:
-            parts.insert(1, self.delegation.name)
-        return " · ".join(parts)
+        """“赛事 · 代表队 · 项目 · 类别” (a Msg: the kind is translated where it is shown)."""
+        return describe(self.contest.name, self.kind, self.event.name if self.event is not None else None,
+                        self.delegation.name if self.delegation is not None else None)
+
+
+def describe(contest: str, kind: str, event: str | None = None, delegation: str | None = None) -> Msg:
+    label = KIND_LABELS[kind]
+    if event is not None and delegation is not None:
+        return Msg("{contest} · {delegation} · {event} · {kind}", contest=contest, delegation=delegation, event=event,
+                   kind=label)
+    if event is not None:
+        return Msg("{contest} · {event} · {kind}", contest=contest, event=event, kind=label)
+    if delegation is not None:
+        return Msg("{contest} · {delegation} · {kind}", contest=contest, delegation=delegation, kind=label)
+    return Msg("{contest} · {kind}", contest=contest, kind=label)
+
+
+def describe_batch(batch) -> str:
+    """What a batch covers, in the reader's language (the stored ``scope`` is the Chinese text of record)."""
+    contest = db.session.get(Contest, batch.contest_id)
+    event = db.session.get(Event, batch.event_id) if batch.event_id else None
+    delegation = db.session.get(Delegation, batch.delegation_id) if batch.delegation_id else None
+    if contest is None or batch.kind not in KIND_LABELS or (batch.event_id and event is None) \
+            or (batch.delegation_id and delegation is None):
+        return batch.scope
+    return describe(contest.name, batch.kind, event.name if event else None, delegation.name if delegation else None)
 
 
 def _group_name(group: EventGroup | None) -> str | None:
@@ -354,8 +382,9 @@ def _events(scope: Scope) -> list[Event]:
 def unpublished_refusal(event: Event, state: str | None) -> str:
     from scoring.publication import STATE_LABELS
 
-    label = STATE_LABELS.get(state or "internal", "内部")
-    return f"“{event.name}”的成绩尚未公布（当前状态：{label}），不能发放获奖证书。请先在“成绩与发布”中公布成绩。"
+    label = STATE_LABELS.get(state or "internal") or STATE_LABELS["internal"]
+    return Msg("“{event}”的成绩尚未公布（当前状态：{state}），不能发放获奖证书。请先在“成绩与发布”中公布成绩。",
+               event=event.name, state=label)
 
 
 def subjects(scope: Scope, rec: CertificateTemplateRecord | None = None) -> list[Subject]:
@@ -407,7 +436,7 @@ def _award_subjects(scope: Scope, rec: CertificateTemplateRecord) -> list[Subjec
     if scope.event is not None and not published:
         raise CertificatesRefused(unpublished_refusal(scope.event, states.get(scope.event.id)))
     if not published:
-        raise CertificatesRefused(f"{contest.name}还没有公布成绩的项目，不能发放获奖证书。")
+        raise CertificatesRefused(Msg("{contest}还没有公布成绩的项目，不能发放获奖证书。", contest=contest.name))
     query = (
         select(StoredResult, Registration, Delegation, Event, EventGroup)
         .join(Registration, Registration.id == StoredResult.registration_id)
@@ -426,7 +455,8 @@ def _award_subjects(scope: Scope, rec: CertificateTemplateRecord) -> list[Subjec
     issue_date = _issue_date(rec, contest)
     out = []
     for result, reg, deleg, event, group in db.session.execute(query).all():
-        award = rules.AWARD_LABELS.get(result.award, result.award) if result.award else ""
+        # Printed on the certificate: the plain Chinese award name (a context holds exact ``str`` only).
+        award = str(rules.AWARD_LABELS.get(result.award, result.award)) if result.award else ""
         ctx = _base_context(contest, rec, reg.name, deleg.name, event.name, _group_name(group))
         ctx.update(award=award or result.title, title=result.title if award else "", issue_date=issue_date)
         out.append(
@@ -605,16 +635,16 @@ def check(
     problems = environment_problems() + _template_checks(rec)
     found = list(found) if found is not None else subjects(scope, rec)
     if not found:
-        problems.append(f"{scope.describe()}：没有要生成的证书。")
+        problems.append(Msg("{scope}：没有要生成的证书。", scope=scope.describe()))
         return list(dict.fromkeys(problems))
     if rec.kind in ISSUED_KINDS and not numbering.validate_serial_pattern(rec.serial_pattern):
         for s in found:
             try:
                 numbering.format_serial(rec.serial_pattern, seq=1, **s.serial_fields)
             except CertificateError as exc:
-                problems.append(f"{s.name}：{exc}")
+                problems.append(Msg("{name}：{problem}", name=s.name, problem=exc.message))
                 break
-    if not allow_unprintable and not any("中文字体" in p for p in problems):
+    if not allow_unprintable and not fonts.lacks_cjk_font(problems):
         texts = {v: None for s in found for v in _texts(s.context)}
         problems += unprintable_names(texts)
     return list(dict.fromkeys(problems))
@@ -639,7 +669,7 @@ def _template_checks(rec: CertificateTemplateRecord) -> list[str]:
     try:
         render.validate_assets(tpl)
     except InvalidImageError as exc:
-        problems.append(str(exc))
+        problems.append(exc.message)
     if len(_template_check_cache) > 256:
         _template_check_cache.clear()
     _template_check_cache[key] = list(problems)
@@ -727,7 +757,7 @@ def issue(
     """The valid certificate of each subject, in the subjects' order: an existing one (same serial as before)
     or a new one with the next serial. One audit entry for the new ones. Admission cards are not issued."""
     if scope.kind not in ISSUED_KINDS:
-        raise CertificatesRefused("参赛证不发证书编号，直接打印。")
+        raise CertificatesRefused(Msg("参赛证不发证书编号，直接打印。"))
     rec = rec or template_for(scope.contest, scope.kind)
     problems = numbering.validate_serial_pattern(rec.serial_pattern)
     if problems:
@@ -806,9 +836,11 @@ def issue_with_retry(scope: Scope, found: Sequence[Subject], user=None) -> list[
 def revoke(cert: IssuedCertificate, reason: str, user) -> IssuedCertificate:
     reason = (reason or "").strip()
     if not reason:
-        raise CertificatesRefused("请填写撤销原因（会显示在公开的验证页面上）。")
+        raise CertificatesRefused(Msg("请填写撤销原因（会显示在公开的验证页面上）。"))
     if cert.revoked_at is not None:
-        raise CertificatesRefused(f"证书 {cert.serial} 已撤销（{_cn(cert.revoked_at)}），不能再次撤销。")
+        raise CertificatesRefused(
+            Msg("证书 {serial} 已撤销（{date}），不能再次撤销。", serial=cert.serial, date=_cn(cert.revoked_at))
+        )
     cert.revoked_at, cert.revoked_by, cert.revoke_reason = utcnow(), getattr(user, "id", None), reason[:500]
     cert.current_key = None
     db.session.flush()
@@ -824,12 +856,14 @@ def reissue(cert: IssuedCertificate, reason: str, user) -> IssuedCertificate:
     if cert.revoked_at is None:
         revoke(cert, reason, user)
     elif cert.replaced_by_id is not None:
-        raise CertificatesRefused(f"证书 {cert.serial} 已经补发过（新证书 {cert.replaced_by.serial}）。")
+        raise CertificatesRefused(
+            Msg("证书 {serial} 已经补发过（新证书 {new}）。", serial=cert.serial, new=cert.replaced_by.serial)
+        )
     scope = Scope(contest, cert.kind, event=event)
     found = [s for s in subjects(scope) if s.key == key]
     if not found:
-        what = "已公布的奖项" if cert.kind == "award" else "有效的报名或裁判聘任"
-        raise CertificatesRefused(f"{cert.name}现在没有{what}，不能补发；原证书已撤销。")
+        what = Msg("已公布的奖项") if cert.kind == "award" else Msg("有效的报名或裁判聘任")
+        raise CertificatesRefused(Msg("{name}现在没有{what}，不能补发；原证书已撤销。", name=cert.name, what=what))
     new = issue(scope, found, user)[0]
     cert.replaced_by_id = new.id
     db.session.flush()
@@ -844,8 +878,10 @@ def _subject_key(cert: IssuedCertificate) -> str:
 
 
 def _cn(value: datetime) -> str:
-    local = value + timedelta(hours=8)
-    return f"{local.year}年{local.month}月{local.day}日"
+    """A stored (UTC) time as a Beijing date in the reader's language: 2020年8月13日, August 13, 2020."""
+    from app.i18n import cn_date
+
+    return cn_date(value + timedelta(hours=8))
 
 
 # ---------------------------------------------------------------- rendering

@@ -1,6 +1,10 @@
 """Certificate pages: templates, batches, downloads, admission cards and public verification.
 
 Thin views: load, check the object is the user's, validate, call one service, commit once.
+
+Languages: every message reaches the page in the reader's language — ``gettext`` here, and the services' and
+the pipeline's ``Msg`` through ``app.i18n`` (``flash`` and ``translate`` here, Jinja's ``finalize`` in the
+templates). The PDFs themselves stay Chinese documents.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ import io
 import logging
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.access import CHIEF, CONT, DEL, JUDGE, ORG, PUBLIC, declare
 from app.extensions import db
+from app.i18n import cn_date, flash, translate
 from app.roles import Role
 from certificates import kinds, services
 from certificates.chinese_date import chinese_date
@@ -70,7 +77,7 @@ def _check_fonts_at_start(state) -> None:
     """At start-up: say loudly when certificates would print as empty boxes (or take seconds each)."""
     problems = services.environment_problems()
     for problem in problems:
-        logging.getLogger("saiwu.certificates").warning("证书无法正常生成：%s", problem)
+        logging.getLogger("saiwu.certificates").warning("certificates cannot be printed properly: %s", problem)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -94,14 +101,14 @@ def _kind(cert_kind: str) -> str:
 def _refused(messages) -> None:
     db.session.rollback()
     for message in messages if isinstance(messages, list | tuple) else [messages]:
-        flash(str(message), "error")
+        flash(message, "error")
 
 
 def _form_errors(form) -> None:
     for name, messages in form.errors.items():
         label = getattr(getattr(form, name, None), "label", None)
         for message in messages:
-            flash(f"{label.text if label else name}：{message}", "error")
+            flash(_("%(label)s：%(message)s", label=label.text if label else name, message=message), "error")
 
 
 def _pdf(data: bytes, name: str, attachment: bool = True):
@@ -143,9 +150,16 @@ def verify(serial: str):
         ctx=ctx,
         contest=contest,
         label=kinds.KIND_LABELS[cert.kind],
-        issued_on=chinese_date(ctx["issue_date"]) if ctx.get("issue_date") else "",
+        issued_on=_issued_on(ctx.get("issue_date")),
         revoked_on=services._cn(cert.revoked_at) if cert.revoked_at else "",
     )
+
+
+def _issued_on(day) -> str:
+    """The issue date: in Chinese as the certificate prints it (二〇二〇年八月十三日), else in the reader's language."""
+    if not day:
+        return ""
+    return cn_date(day) if str(get_locale()).startswith("en") else chinese_date(day)
 
 
 # -- organiser: overview, templates --------------------------------------------------------------------
@@ -165,9 +179,10 @@ def index():
 
 def _batch_form(contest: Contest, form: BatchForm | None = None) -> BatchForm:
     form = form or BatchForm()
-    form.kind.choices = [(k, kinds.KIND_LABELS[k]) for k in KINDS]
-    form.event_id.choices = [(0, "全部项目")] + [(e.id, e.name) for e in contest.events]
-    form.delegation_id.choices = [(0, "全部代表队")] + [(d.id, d.name) for d in contest.delegations]
+    # WTForms renders the options itself (not through Jinja's finalize): the labels are translated here.
+    form.kind.choices = [(k, translate(kinds.KIND_LABELS[k])) for k in KINDS]
+    form.event_id.choices = [(0, _("全部项目"))] + [(e.id, e.name) for e in contest.events]
+    form.delegation_id.choices = [(0, _("全部代表队"))] + [(d.id, d.name) for d in contest.delegations]
     return form
 
 
@@ -200,6 +215,7 @@ def _manage_page(contest: Contest, form: BatchForm | None = None, problems: list
         counts=counts,
         revoked=revoked,
         batches=batches,
+        scopes={b.id: services.describe_batch(b) for b in batches},
         form=_batch_form(contest, form),
         environment=services.environment_problems(),
         problems=problems,
@@ -257,12 +273,13 @@ def template(code: str, cert_kind: str):
                     png = services.pdf_first_page_png(services.preview_pdf(tpl))
                     preview_png = base64.b64encode(png).decode() if png else None
                 except CertificateError as exc:
-                    problems.append(str(exc))
+                    problems.append(exc.message)
         else:
             try:
                 services.save_template(rec, values, current_user)
                 db.session.commit()
-                flash(f"{kinds.KIND_LABELS[kind]}模板已保存（第 {rec.version} 版）。", "success")
+                label = translate(kinds.KIND_LABELS[kind])
+                flash(_("%(label)s模板已保存（第 %(v)d 版）。", label=label, v=rec.version), "success")
                 return redirect(url_for("certificates.template", code=code, cert_kind=kind))
             except services.CertificatesRefused as err:
                 db.session.rollback()
@@ -275,12 +292,12 @@ def template(code: str, cert_kind: str):
         rec=rec,
         form=form,
         kind=kind,
-        label=kinds.KIND_LABELS[kind],
+        label=translate(kinds.KIND_LABELS[kind]),  # also a value of gettext's %-formatting in the template
         problems=problems,
         preview_png=preview_png,
         placeholders=kinds.ALLOWED_PLACEHOLDERS[kind],
         page_sizes=PAGE_SIZES,
-        serial_fields=services.numbering.SERIAL_FIELDS,
+        serial_fields=translate(services.numbering.fields_help()),  # joined into a hint there
         issued=kind in ISSUED_KINDS,
     )
 
@@ -295,8 +312,8 @@ def template_preview(code: str, cert_kind: str, fmt: str):
     except CertificateError as exc:
         return render_template(
             "certificates/problem.html",
-            title="无法预览",
-            problems=[str(exc)],
+            title=_("无法预览"),
+            problems=[exc.message],
             back=url_for("certificates.template", code=code, cert_kind=cert_kind),
         ), 422
     if fmt == "png":
@@ -313,7 +330,7 @@ def template_reset(code: str, cert_kind: str):
     rec = services.template_for(contest, _kind(cert_kind))
     services.reset_template(rec, current_user)
     db.session.commit()
-    flash("已恢复为系统默认的模板（印章和发证单位保留）。", "success")
+    flash(_("已恢复为系统默认的模板（印章和发证单位保留）。"), "success")
     return redirect(url_for("certificates.template", code=code, cert_kind=cert_kind))
 
 
@@ -372,7 +389,7 @@ def revoke(cert_id: int):
     try:
         services.revoke(cert, form.reason.data, current_user)
         db.session.commit()
-        flash(f"证书 {cert.serial} 已撤销。", "success")
+        flash(_("证书 %(serial)s 已撤销。", serial=cert.serial), "success")
     except services.CertificatesRefused as err:
         _refused(err.messages)
     return redirect(url_for("certificates.detail", cert_id=cert_id))
@@ -388,7 +405,7 @@ def reissue(cert_id: int):
     try:
         new = services.reissue(cert, form.reason.data, current_user)
         db.session.commit()
-        flash(f"已补发新证书 {new.serial}，原证书 {cert.serial} 已撤销。", "success")
+        flash(_("已补发新证书 %(new)s，原证书 %(old)s 已撤销。", new=new.serial, old=cert.serial), "success")
         return redirect(url_for("certificates.detail", cert_id=new.id))
     except services.CertificatesRefused as err:
         _refused(err.messages)
@@ -420,7 +437,10 @@ def check(code: str):
     except services.CertificatesRefused as err:
         problems, found = err.messages, 0
     db.session.commit()
-    checked = f"{scope.describe()}：共 {found} 份。" + ("可以生成。" if not problems else "")
+    if problems:
+        checked = _("%(scope)s：共 %(n)d 份。", scope=translate(scope.describe()), n=found)
+    else:
+        checked = _("%(scope)s：共 %(n)d 份，可以生成。", scope=translate(scope.describe()), n=found)
     return _manage_page(contest, form, problems, checked)
 
 
@@ -439,14 +459,14 @@ def batch_start(code: str):
         problems = err.messages
     if problems:
         db.session.rollback()
-        return _manage_page(contest, form, problems, f"{scope.describe()}：没有生成。"), 422
+        return _manage_page(contest, form, problems, _("%(scope)s：没有生成。", scope=translate(scope.describe()))), 422
     batch = CertificateBatch(
         contest_id=contest.id,
         kind=scope.kind,
         event_id=scope.event.id if scope.event else None,
         delegation_id=scope.delegation.id if scope.delegation else None,
         format=form.format.data,
-        scope=scope.describe()[:200],
+        scope=str(scope.describe())[:200],  # the Chinese text of record; pages describe the batch anew
         total=len(found),
         base_url=services.public_base_url()[:200],
         created_by=current_user.id,
@@ -482,7 +502,7 @@ def _status(batch: CertificateBatch) -> dict:
         "done": batch.done,
         "total": batch.total,
         "percent": batch.percent,
-        "error": batch.error,
+        "error": translate(batch.error_message),
         "download_url": url_for("certificates.batch_download", batch_id=batch.id) if batch.status == "done" else None,
     }
 
@@ -500,8 +520,10 @@ def batch(batch_id: int):
         batch=batch,
         contest=contest,
         status=_status(batch),
+        scope=services.describe_batch(batch),
         form=form,
         labels=kinds.KIND_LABELS,
+        states={"queued": _("排队中"), "running": _("生成中"), "done": _("完成"), "failed": _("失败")},
     )
 
 
@@ -575,7 +597,7 @@ def admission_card(reg_id: int):
     if reg is None or not can_see(current_user, reg):
         abort(404)
     if reg.status != "confirmed":
-        flash("报名经组委会确认后才能打印参赛证。", "error")
+        flash(_("报名经组委会确认后才能打印参赛证。"), "error")
         return redirect(
             url_for("certificates.mine")
             if current_user.role_enum is not Role.ORGANISER
@@ -586,11 +608,11 @@ def admission_card(reg_id: int):
     try:
         pdf = services.admission_pdf(_admission_scope(reg), found)
     except (services.CertificatesRefused, CertificateError) as err:
-        messages = err.messages if isinstance(err, services.CertificatesRefused) else [str(err)]
+        messages = err.messages if isinstance(err, services.CertificatesRefused) else [err.message]
         return render_template(
-            "certificates/problem.html", title="参赛证无法生成", problems=messages, back=url_for("main.home")
+            "certificates/problem.html", title=_("参赛证无法生成"), problems=messages, back=url_for("main.home")
         ), 422
-    return _pdf(pdf, f"参赛证-{reg.name}.pdf")
+    return _pdf(pdf, _("参赛证-%(name)s.pdf", name=reg.name))
 
 
 @bp.route("/admission/delegation.pdf")
@@ -602,16 +624,16 @@ def admission_delegation():
     found = services.subjects(scope)
     db.session.commit()
     if not found:
-        flash("本代表队还没有经组委会确认的选手。", "error")
+        flash(_("本代表队还没有经组委会确认的选手。"), "error")
         return redirect(url_for("certificates.mine"))
     try:
         pdf = services.admission_pdf(scope, found)
     except (services.CertificatesRefused, CertificateError) as err:
-        messages = err.messages if isinstance(err, services.CertificatesRefused) else [str(err)]
+        messages = err.messages if isinstance(err, services.CertificatesRefused) else [err.message]
         return render_template(
-            "certificates/problem.html", title="参赛证无法生成", problems=messages, back=url_for("certificates.mine")
+            "certificates/problem.html", title=_("参赛证无法生成"), problems=messages, back=url_for("certificates.mine")
         ), 422
-    return _pdf(pdf, f"参赛证-{delegation.name}.pdf")
+    return _pdf(pdf, _("参赛证-%(name)s.pdf", name=delegation.name))
 
 
 @bp.route("/checkin/<int:reg_id>/<token>")

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
+from app.text import Msg
 from contests.models import Event
 from scoring import rules
 from scoring.models import Aspect, Criterion, Mark, MarkingScheme, SubCriterion
@@ -360,8 +361,9 @@ def activate(scheme: MarkingScheme) -> None:
 # ---------------------------------------------------------------- the rules core's view of a scheme
 
 def components(scheme: Any) -> tuple[rules.Component, ...]:
-    return (rules.Component(rules.THEORY, "理论", Decimal(scheme.theory_weight), Decimal(scheme.theory_total)),
-            rules.Component(rules.PRACTICAL, "实操", Decimal(scheme.practical_weight), Decimal(scheme.practical_total)))
+    return (rules.Component(rules.THEORY, Msg("理论"), Decimal(scheme.theory_weight), Decimal(scheme.theory_total)),
+            rules.Component(rules.PRACTICAL, Msg("实操"), Decimal(scheme.practical_weight),
+                            Decimal(scheme.practical_total)))
 
 
 def rules_aspect(scheme: Any, aspect: Any, module: str, sub: str, judges: int | None = None) -> rules.Aspect:
@@ -388,13 +390,14 @@ def to_rules(scheme: Any, practical_only: bool = False,
     )
     comps = components(scheme)
     if practical_only:
-        comps = (rules.Component(rules.PRACTICAL, "实操", Decimal(100), Decimal(scheme.practical_total)),)
+        comps = (rules.Component(rules.PRACTICAL, Msg("实操"), Decimal(100), Decimal(scheme.practical_total)),)
     return rules.MarkingScheme(aspects=aspects, components=comps, panel_drop=scheme.panel_drop,
                                judgement_tolerance=scheme.judgement_gap)
 
 
 def problems(scheme: Any) -> list[str]:
-    """Everything that stops the scheme from being used, in Chinese."""
+    """Everything that stops the scheme from being used: gettext text and the rules core's ``Msg`` (shown through
+    ``app.i18n``: templates and ``flash`` translate them)."""
     found = []
     all_aspects = [a for c in scheme.criteria for s in c.subs for a in s.aspects]
     if not all_aspects:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from app import audit
 from app.extensions import db
+from app.i18n import translate
 from app.models import User
 from app.timeutil import utcnow
 from contests import draw, judges
@@ -58,7 +59,8 @@ KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class JudgingError(Exception):
-    """A refused judging operation: a Chinese message, an HTTP status and the field it is about."""
+    """A refused judging operation: a message (``gettext`` text or a rules-core ``Msg``; views pass it through
+    ``app.i18n.translate`` or ``app.i18n.flash``), an HTTP status and the field it is about."""
 
     def __init__(self, message: str, status: int = 422, field: str = ""):
         super().__init__(message)
@@ -153,7 +155,7 @@ def check_value(scheme: MarkingScheme, aspect: Aspect, value: Decimal) -> None:
         fault = rules.check_score(value, 0, Decimal(aspect.maximum),
                                   Decimal(aspect.step) if aspect.step is not None else None)
     if fault:
-        raise JudgingError(_("评分项 %(code)s：%(fault)s", code=aspect.code, fault=fault), field="value")
+        raise JudgingError(_("评分项 %(code)s：%(fault)s", code=aspect.code, fault=translate(fault)), field="value")
 
 
 # ---------------------------------------------------------------- marks

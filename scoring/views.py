@@ -3,12 +3,13 @@ recheck and the paper fallback. Thin views: load, check, validate, call one serv
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    flash,
     jsonify,
     make_response,
     redirect,
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from app import access
 from app.access import CHIEF, JUDGE, ORG, PUBLIC
 from app.extensions import db
+from app.i18n import flash, translate
 from contests import draw, judges
 from contests.models import Event, JudgeAssignment
 from scoring import paper, rechecks, schemes, services
@@ -43,6 +45,7 @@ from scoring.services import JudgingError
 from scoring.txn import commit_with_retry
 
 STATIC = Path(__file__).resolve().parent / "static"
+SW_TEXT = re.compile(r"^var TEXT = .*;$", re.M)  # the offline page's words in sw.js
 bp = Blueprint("scoring", __name__, template_folder="templates", url_prefix="/scoring",
                static_folder="static", static_url_path="/static", cli_group=None)
 bp.cli.add_command(scheme_cli)  # `flask scheme import|export`
@@ -85,7 +88,7 @@ def _event(event_id: int) -> Event:
 
 def _json_error(err: JudgingError):
     db.session.rollback()
-    return jsonify(error=err.message, field=err.field, status=err.status), err.status
+    return jsonify(error=translate(err.message), field=err.field, status=err.status), err.status
 
 
 def _flash_error(err: JudgingError, endpoint: str, **values):
@@ -264,7 +267,10 @@ def scheme_activate(event_id: int):
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from /scoring/ so that its scope covers the score sheets."""
-    response = make_response((STATIC / "sw.js").read_text(encoding="utf-8"))
+    words = {"title": _("离线"), "message": _("离线：这个页面还没有保存在本机。")}
+    text = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
+    script = SW_TEXT.sub(lambda _m: f"var TEXT = {text};", (STATIC / "sw.js").read_text(encoding="utf-8"), count=1)
+    response = make_response(script)
     response.headers["Content-Type"] = "application/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/scoring/"

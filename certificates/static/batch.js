@@ -5,7 +5,8 @@
   var box = document.getElementById("cert-batch");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
-  var labels = { queued: "排队中", running: "生成中", done: "完成", failed: "失败" };
+  var labels = {};  // the states' names in the reader's language, from the page
+  try { labels = JSON.parse(box.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
   function show(s) {
     document.getElementById("cert-batch-progress").value = s.percent;
     document.getElementById("cert-batch-text").textContent = labels[s.status] || s.status;

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from app.text import Msg
+
 from .rounding import WHEN_ASPECT, WHEN_END, to_fraction
 from .scheme import (
     DEDUCTION,
@@ -61,13 +63,14 @@ class MarkingError(ValueError):
 def check_score(value: Number, minimum: Number, maximum: Number, step: Number | None = None) -> str | None:
     """Why a single score is unacceptable, or None.  E.g. "分数 105 超出范围 0–100"."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise TypeError(f"分数必须是 Decimal 或整数，不能是 {type(value).__name__}")
+        raise TypeError(Msg("分数必须是 Decimal 或整数，不能是 {type}", type=type(value).__name__))
     if isinstance(value, Decimal) and not value.is_finite():
-        return f"分数 {value} 不是有效数字"
+        return Msg("分数 {value} 不是有效数字", value=str(value))
     if value < minimum or value > maximum:
-        return f"分数 {number_text(value)} 超出范围 {number_text(minimum)}–{number_text(maximum)}"
+        return Msg("分数 {value} 超出范围 {low}–{high}", value=number_text(value), low=number_text(minimum),
+                   high=number_text(maximum))
     if step is not None and to_fraction(value - minimum) % to_fraction(step):
-        return f"分数 {number_text(value)} 不符合步长 {number_text(step)}"
+        return Msg("分数 {value} 不符合步长 {step}", value=number_text(value), step=number_text(step))
     return None
 
 
@@ -91,7 +94,7 @@ def deduction_mark(deductions: Sequence[Number], maximum: Number) -> Fraction:
 def judgement_mark(levels: Sequence[int], maximum: Number) -> Fraction:
     """Mean of the judges' levels (0–3), as a share of 3, times the maximum: (2,2,3) of 6 → 7/9 × 6."""
     if not levels:
-        raise ValueError("评价评分没有裁判评分")
+        raise ValueError(Msg("评价评分没有裁判评分"))
     mean = sum(map(to_fraction, levels), Fraction(0)) / len(levels)
     return mean / JUDGEMENT_LEVELS * to_fraction(maximum)
 
@@ -99,9 +102,9 @@ def judgement_mark(levels: Sequence[int], maximum: Number) -> Fraction:
 def panel_mark(scores: Sequence[Number], drop: int = 1) -> Fraction:
     """Drop the ``drop`` highest and ``drop`` lowest scores and average the rest (drop=0: plain mean)."""
     if drop < 0:
-        raise ValueError(f"去掉最高最低分个数不能为负数：{drop}")
+        raise ValueError(Msg("去掉最高最低分个数不能为负数：{drop}", drop=drop))
     if len(scores) <= 2 * drop:
-        raise ValueError(f"裁判组评分 {len(scores)} 个，去掉最高最低分各 {drop} 个后无分可计")
+        raise ValueError(Msg("裁判组评分 {n} 个，去掉最高最低分各 {drop} 个后无分可计", n=len(scores), drop=drop))
     kept = sorted(map(to_fraction, scores))[drop : len(scores) - drop]
     return sum(kept, Fraction(0)) / len(kept)
 
@@ -118,7 +121,7 @@ def aspect_mark(aspect: Aspect, raw: RawMark, panel_drop: int = 1) -> Fraction:
         return judgement_mark(raw, aspect.maximum)
     if aspect.kind == PANEL:
         return panel_mark(raw, panel_drop)
-    raise ValueError(f"评分项 {aspect.code} 的类型 {aspect.kind} 无法识别")
+    raise ValueError(Msg("评分项 {code} 的类型 {kind} 无法识别", code=aspect.code, kind=aspect.kind))
 
 
 def judgement_disagreement(levels: Sequence[int], tolerance: int = 1) -> bool:
@@ -143,36 +146,38 @@ def check_marks(
     problems = []
     for aspect in scheme.aspects:
         if aspect.code not in marks:
-            problems.append(f"评分项 {aspect.code} 缺少评分")
+            problems.append(Msg("评分项 {code} 缺少评分", code=aspect.code))
             continue
-        problems += [f"评分项 {aspect.code}：{p}" for p in _check_raw(scheme, aspect, marks[aspect.code])]
+        problems += [Msg("评分项 {code}：{problem}", code=aspect.code, problem=p)
+                     for p in _check_raw(scheme, aspect, marks[aspect.code])]
     known = {a.code for a in scheme.aspects}
-    problems += [f"评分项 {code} 不在评分方案中" for code in sorted(set(marks) - known)]
+    problems += [Msg("评分项 {code} 不在评分方案中", code=code) for code in sorted(set(marks) - known)]
     given = given or {}
     for component in scheme.given_components:
         if component.name not in given:
-            problems.append(f"缺少{component.label}成绩")
+            problems.append(Msg("缺少{component}成绩", component=component.label))
         elif (fault := _fault(given[component.name], 0, component.total)) is not None:
-            problems.append(f"{component.label}：{fault}")
+            problems.append(Msg("{component}：{problem}", component=component.label, problem=fault))
     return problems
 
 
 def _check_raw(scheme: MarkingScheme, aspect: Aspect, raw: RawMark) -> list[str]:
     if aspect.kind == PASS_FAIL:
-        return [] if isinstance(raw, bool) else ["应为 是/否"]
+        return [] if isinstance(raw, bool) else [Msg("应为 是/否")]
     if aspect.kind == MEASUREMENT:
         if isinstance(raw, bool | str | Sequence) or raw is None:
-            return ["应为一个分数"]
+            return [Msg("应为一个分数")]
         fault = _fault(raw, 0, aspect.maximum, aspect.step)
         return [fault] if fault else []
     if isinstance(raw, bool | int | Decimal | str) or not isinstance(raw, Sequence):
-        return ["应为逐项扣分" if aspect.kind == DEDUCTION else "应为每位裁判的评分"]
+        return [Msg("应为逐项扣分") if aspect.kind == DEDUCTION else Msg("应为每位裁判的评分")]
     problems = []
     judges = aspect.expected_judges
     if judges is not None and len(raw) != judges:
-        problems.append(f"应有 {judges} 名裁判评分，实有 {len(raw)} 个")
+        problems.append(Msg("应有 {judges} 名裁判评分，实有 {n} 个", judges=judges, n=len(raw)))
     elif aspect.kind == PANEL and len(raw) <= 2 * scheme.panel_drop:
-        problems.append(f"裁判组评分 {len(raw)} 个，去掉最高最低分各 {scheme.panel_drop} 个后无分可计")
+        problems.append(Msg("裁判组评分 {n} 个，去掉最高最低分各 {drop} 个后无分可计", n=len(raw),
+                            drop=scheme.panel_drop))
     if aspect.kind == JUDGEMENT:
         faults = (_fault(s, 0, JUDGEMENT_LEVELS, 1) for s in raw)
     else:
@@ -183,7 +188,7 @@ def _check_raw(scheme: MarkingScheme, aspect: Aspect, raw: RawMark) -> list[str]
 def _fault(value: object, minimum: Number, maximum: Number, step: Number | None = None) -> str | None:
     """check_score for data from outside: a float or text is reported, not raised."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return f"分数 {value!r} 应为精确小数（Decimal）或整数"
+        return Msg("分数 {value} 应为精确小数（Decimal）或整数", value=repr(value))
     return check_score(value, minimum, maximum, step)
 
 

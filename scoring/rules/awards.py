@@ -21,6 +21,8 @@ from decimal import ROUND_FLOOR
 from fractions import Fraction
 from itertools import groupby
 
+from app.text import Msg
+
 from .ranking import Place, Ranking, Value
 from .rounding import round_count
 
@@ -59,9 +61,11 @@ BRONZE = "bronze"
 EXCELLENCE = "excellence"  # 优胜奖
 MEDALLION = "medallion"  # WorldSkills Medallion for Excellence (score threshold, e.g. scale ≥ 700)
 AWARD_ORDER = (GOLD, SILVER, BRONZE, EXCELLENCE, MEDALLION)  # best first
-AWARD_LABELS = {GOLD: "金牌", SILVER: "银牌", BRONZE: "铜牌", EXCELLENCE: "优胜奖", MEDALLION: "优秀奖章"}
+# Msg values: Chinese wherever they are used as text (certificates print them as such), translated on a page.
+AWARD_LABELS = {GOLD: Msg("金牌"), SILVER: Msg("银牌"), BRONZE: Msg("铜牌"), EXCELLENCE: Msg("优胜奖"),
+                MEDALLION: Msg("优秀奖章")}
 # Contests that give prizes rather than medals print the same three levels as 一/二/三等奖.
-PRIZE_LABELS = {**AWARD_LABELS, GOLD: "一等奖", SILVER: "二等奖", BRONZE: "三等奖"}
+PRIZE_LABELS = {**AWARD_LABELS, GOLD: Msg("一等奖"), SILVER: Msg("二等奖"), BRONZE: Msg("三等奖")}
 NATIONAL_TECHNICAL_EXPERT = "全国技术能手"
 BEST_OF_DELEGATION = "代表队最佳选手"
 MEDAL_POINTS = {GOLD: 4, SILVER: 3, BRONZE: 2, EXCELLENCE: 1, MEDALLION: 1}
@@ -89,12 +93,12 @@ class Band:
     def __post_init__(self) -> None:
         measures = [m for m in (self.count, self.share, self.down_to, self.at_least) if m is not None]
         if len(measures) != 1:
-            raise ValueError(f"奖项 {self.award} 应只按名额、比例、累计比例或分数线中的一种确定")
+            raise ValueError(Msg("奖项 {award} 应只按名额、比例、累计比例或分数线中的一种确定", award=self.award))
         if self.count is not None and self.count < 0:
-            raise ValueError(f"奖项 {self.award} 名额不能为负数")
+            raise ValueError(Msg("奖项 {award} 名额不能为负数", award=self.award))
         for fraction in (self.share, self.down_to):
             if fraction is not None and not 0 <= fraction <= 1:
-                raise ValueError(f"奖项 {self.award} 比例应在 0 与 1 之间")
+                raise ValueError(Msg("奖项 {award} 比例应在 0 与 1 之间", award=self.award))
 
     @property
     def positional(self) -> bool:
@@ -165,7 +169,7 @@ class AwardPolicy:
 
     def __post_init__(self) -> None:
         if self.at_boundary not in (BOUNDARY_LOWER, BOUNDARY_HIGHER):
-            raise ValueError(f"边界并列规则应为 lower 或 higher，而不是 {self.at_boundary}")
+            raise ValueError(Msg("边界并列规则应为 lower 或 higher，而不是 {value}", value=self.at_boundary))
 
 
 @dataclass(frozen=True)

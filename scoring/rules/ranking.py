@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
+from app.text import Msg
+
 __all__ = [
     "HIGHER",
     "LOWER",
@@ -66,7 +68,7 @@ class TieBreak:
 
     def __post_init__(self) -> None:
         if self.better not in (HIGHER, LOWER):
-            raise ValueError(f"并列排序方向应为 higher 或 lower，而不是 {self.better}")
+            raise ValueError(Msg("并列排序方向应为 higher 或 lower，而不是 {value}", value=self.better))
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def rank(standings: Iterable[Standing], policy: RankingPolicy = RankingPolicy())
     seen: set[str] = set()
     for standing in standings:
         if standing.entry_id in seen:
-            raise ValueError(f"参赛编号 {standing.entry_id} 重复")
+            raise ValueError(Msg("参赛编号 {code} 重复", code=standing.entry_id))
         seen.add(standing.entry_id)
         by_group[standing.group].append(standing)
     places: list[Place] = []
@@ -172,7 +174,7 @@ def apply_arbitration(ranking: Ranking, decision: Sequence[str]) -> Ranking:
     """Resolve one unresolved tie group by the arbitration group's recorded order (best first)."""
     tie = next((t for t in ranking.unresolved if set(t.entry_ids) == set(decision)), None)
     if tie is None or len(decision) != len(tie.entry_ids):
-        raise ValueError(f"仲裁决定的选手 {'、'.join(decision)} 与任何一个待仲裁的并列组都不一致")
+        raise ValueError(Msg("仲裁决定的选手 {codes} 与任何一个待仲裁的并列组都不一致", codes="、".join(decision)))
     new_rank = {entry_id: tie.rank + offset for offset, entry_id in enumerate(decision)}
     places = [
         replace(p, rank=new_rank[p.entry_id], settled=True) if p.entry_id in new_rank else p

@@ -21,6 +21,8 @@ from decimal import (
 )
 from fractions import Fraction
 
+from app.text import Msg
+
 __all__ = [
     "ROUND_CEILING",
     "ROUND_DOWN",
@@ -57,7 +59,7 @@ def to_fraction(value: Decimal | Fraction | int) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise TypeError(f"分数必须是 Decimal 或整数，不能是 {type(value).__name__}")
+        raise TypeError(Msg("分数必须是 Decimal 或整数，不能是 {type}", type=type(value).__name__))
     return Fraction(value)
 
 
@@ -94,7 +96,7 @@ def _round_up_from_floor(floor: int, rest: int, denominator: int, negative: bool
         return int(negative)
     if mode == ROUND_HALF_EVEN:
         return floor % 2
-    raise ValueError(f"不支持的舍入方式 {mode}")
+    raise ValueError(Msg("不支持的舍入方式 {mode}", mode=mode))
 
 
 def round_count(field: int, share: Fraction, mode: str) -> int:
@@ -118,9 +120,9 @@ class Rounding:
 
     def __post_init__(self) -> None:
         if self.mode not in _MODES:
-            raise ValueError(f"不支持的舍入方式 {self.mode}")
+            raise ValueError(Msg("不支持的舍入方式 {mode}", mode=self.mode))
         if self.when not in (WHEN_END, WHEN_COMPONENT, WHEN_ASPECT):
-            raise ValueError(f"舍入时机应为 end / component / aspect，而不是 {self.when}")
+            raise ValueError(Msg("舍入时机应为 end / component / aspect，而不是 {value}", value=self.when))
 
     def apply(self, value: Decimal | Fraction | int) -> Decimal:
         """The published figure for an exact value."""

@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.text import Msg
+
 from .rounding import Rounding
 
 __all__ = [
@@ -39,12 +41,12 @@ DEDUCTION = "deduction"  # raw mark: the deductions → maximum − their sum, n
 JUDGEMENT = "judgement"  # raw mark: each judge's level 0–3 → mean/3 × maximum
 PANEL = "panel"  # raw mark: each judge's score → drop highest and lowest, mean of the rest
 KINDS = (MEASUREMENT, PASS_FAIL, DEDUCTION, JUDGEMENT, PANEL)
-KIND_LABELS = {
-    MEASUREMENT: "测量评分",
-    PASS_FAIL: "测量评分（是/否）",
-    DEDUCTION: "测量评分（扣分）",
-    JUDGEMENT: "评价评分",
-    PANEL: "裁判组评分",
+KIND_LABELS = {  # Msg: Chinese as a str, in the reader's language on a page
+    MEASUREMENT: Msg("测量评分"),
+    PASS_FAIL: Msg("测量评分（是/否）"),
+    DEDUCTION: Msg("测量评分（扣分）"),
+    JUDGEMENT: Msg("评价评分"),
+    PANEL: Msg("裁判组评分"),
 }
 
 JUDGEMENT_LEVELS = 3  # judgement levels run 0..3
@@ -110,8 +112,8 @@ class Component:
 
 
 DEFAULT_COMPONENTS = (
-    Component(THEORY, "理论", Decimal(20)),
-    Component(PRACTICAL, "实操", Decimal(80)),
+    Component(THEORY, Msg("理论"), Decimal(20)),
+    Component(PRACTICAL, Msg("实操"), Decimal(80)),
 )
 
 
@@ -155,17 +157,17 @@ def check_scheme(scheme: MarkingScheme) -> list[str]:
     problems: list[str] = []
     names = [c.name for c in scheme.components]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"组成部分 {name} 重复")
+        problems.append(Msg("组成部分 {name} 重复", name=name))
     weights = sum((c.weight for c in scheme.components), Decimal(0))
     if weights != 100:
-        problems.append(f"各部分权重合计 {number_text(weights)}，应为 100")
+        problems.append(Msg("各部分权重合计 {total}，应为 100", total=number_text(weights)))
     for component in scheme.components:
         if component.total <= 0:
-            problems.append(f"{component.label} 满分应大于 0")
+            problems.append(Msg("{component} 满分应大于 0", component=component.label))
         if component.weight < 0:
-            problems.append(f"{component.label} 权重不能为负数")
+            problems.append(Msg("{component} 权重不能为负数", component=component.label))
     if scheme.panel_drop < 0:
-        problems.append(f"裁判组评分去掉最高最低分各 {scheme.panel_drop} 个，应不小于 0")
+        problems.append(Msg("裁判组评分去掉最高最低分各 {drop} 个，应不小于 0", drop=scheme.panel_drop))
     problems += _check_aspects(scheme)
     return problems
 
@@ -174,7 +176,7 @@ def _check_aspects(scheme: MarkingScheme) -> list[str]:
     problems: list[str] = []
     codes = [a.code for a in scheme.aspects]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
-        problems.append(f"评分项编号 {code} 重复")
+        problems.append(Msg("评分项编号 {code} 重复", code=code))
     module_component: dict[str, set[str]] = defaultdict(set)
     sub_module: dict[str, set[str]] = defaultdict(set)
     for aspect in scheme.aspects:
@@ -183,36 +185,36 @@ def _check_aspects(scheme: MarkingScheme) -> list[str]:
         problems += _check_aspect(scheme, aspect)
     for module, components in module_component.items():
         if len(components) > 1:
-            problems.append(f"模块 {module} 的评分项分属不同组成部分")
+            problems.append(Msg("模块 {module} 的评分项分属不同组成部分", module=module))
     for sub, modules in sub_module.items():
         if len(modules) > 1:
-            problems.append(f"分项 {sub} 出现在多个模块中")
+            problems.append(Msg("分项 {sub} 出现在多个模块中", sub=sub))
     for component in scheme.components:
         aspects = scheme.aspects_of(component.name)
         if not aspects:
             continue  # scored directly, e.g. the theory exam
         total = sum((a.maximum for a in aspects), Decimal(0))
         if total != component.total:
-            expected = number_text(component.total)
-            problems.append(f"{component.label} 各评分项满分合计 {number_text(total)}，应为 {expected}")
+            problems.append(Msg("{component} 各评分项满分合计 {total}，应为 {expected}", component=component.label,
+                                total=number_text(total), expected=number_text(component.total)))
     return problems
 
 
 def _check_aspect(scheme: MarkingScheme, aspect: Aspect) -> list[str]:
     problems = []
     if aspect.kind not in KINDS:
-        problems.append(f"评分项 {aspect.code} 的类型 {aspect.kind} 无法识别")
+        problems.append(Msg("评分项 {code} 的类型 {kind} 无法识别", code=aspect.code, kind=aspect.kind))
     if aspect.maximum <= 0:
-        problems.append(f"评分项 {aspect.code} 满分应大于 0")
+        problems.append(Msg("评分项 {code} 满分应大于 0", code=aspect.code))
     if scheme.component(aspect.component) is None:
-        problems.append(f"评分项 {aspect.code} 所属组成部分 {aspect.component} 未定义")
+        problems.append(Msg("评分项 {code} 所属组成部分 {component} 未定义", code=aspect.code,
+                            component=aspect.component))
     if aspect.step is not None and aspect.step <= 0:
-        problems.append(f"评分项 {aspect.code} 步长应大于 0")
+        problems.append(Msg("评分项 {code} 步长应大于 0", code=aspect.code))
     judges = aspect.expected_judges
     if aspect.kind == PANEL and judges is not None and judges <= 2 * scheme.panel_drop:
-        problems.append(
-            f"评分项 {aspect.code} 裁判组 {judges} 人，去掉最高最低分各 {scheme.panel_drop} 个后无分可计"
-        )
+        problems.append(Msg("评分项 {code} 裁判组 {judges} 人，去掉最高最低分各 {drop} 个后无分可计",
+                            code=aspect.code, judges=judges, drop=scheme.panel_drop))
     if aspect.kind == JUDGEMENT and judges is not None and judges < 1:
-        problems.append(f"评分项 {aspect.code} 至少需要 1 名裁判")
+        problems.append(Msg("评分项 {code} 至少需要 1 名裁判", code=aspect.code))
     return problems

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from app.text import Msg
+
 from .rounding import Rounding, to_fraction
 
 __all__ = [
@@ -35,7 +37,7 @@ __all__ = [
 
 MAD_TO_SD = Fraction(Decimal("1.4826"))
 MEAN_AD_TO_SD = Fraction(Decimal("1.2533"))
-SCALE_NOTE = "标准分按近似公式换算：700 + 30 ×（成绩 − 中位数）÷（1.4826 × 绝对中位差），非世赛官方公式"
+SCALE_NOTE = Msg("标准分按近似公式换算：700 + 30 ×（成绩 − 中位数）÷（1.4826 × 绝对中位差），非世赛官方公式")
 
 Number = Decimal | Fraction | int
 
@@ -43,7 +45,7 @@ Number = Decimal | Fraction | int
 def median(values: Sequence[Number]) -> Fraction:
     """Exact median; the mean of the two middle values for an even count."""
     if not values:
-        raise ValueError("没有成绩，无法计算中位数")
+        raise ValueError(Msg("没有成绩，无法计算中位数"))
     ordered = sorted(map(to_fraction, values))
     middle = len(ordered) // 2
     if len(ordered) % 2:

@@ -3,12 +3,19 @@
 // It never touches POSTs: marks wait in the page's own queue until the server answers.
 "use strict";
 var CACHE = "saiwu-sheet-v1";
+// The offline page's words: the server writes them in the reader's language when it serves this file.
+var TEXT = {"title": "离线", "message": "离线：这个页面还没有保存在本机。"};
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+}
+
 function offlinePage() {
-  return new Response("<!doctype html><meta charset=utf-8><title>离线</title><p>离线：这个页面还没有保存在本机。</p>",
+  return new Response("<!doctype html><meta charset=utf-8><title>" + escapeHtml(TEXT.title) + "</title><p>" +
+                      escapeHtml(TEXT.message) + "</p>",
                       { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
