@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
@@ -73,7 +73,7 @@ def test_a_delegation_forms_its_team_on_its_page_and_only_with_its_own_people(te
 
     assert "请选择 2 名选手" in post(people[own.id][:1])
     assert "只能用本代表团在该项目的报名组队" in post([people[own.id][0], people[other.id][0]])
-    assert db.session.scalar(select(func.count()).select_from(teams.Team)) == 0  # nothing partial
+    assert not teams.teams_of(event.id)  # nothing partial
     done = post(people[own.id])
     assert "已组成 智能楼宇团体赛 1 队" in done
     members = [db.session.get(Registration, i) for i in people[own.id]]
