@@ -86,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from contests.draw_views import bp as draw_bp
     from contests.judges_views import bp as judges_bp
     from contests.setup_views import bp as setup_bp
+    from contests.team_views import bp as teams_bp
     from contests.views import bp as contests_bp
     from scoring.results_views import bp as results_bp
     from scoring.views import bp as scoring_bp
 
-    for bp in (main_bp, auth_bp, api_bp, contests_bp, setup_bp, draw_bp, judges_bp, scoring_bp, results_bp,
-               certificates_bp):
+    for bp in (main_bp, auth_bp, api_bp, contests_bp, setup_bp, teams_bp, draw_bp, judges_bp, scoring_bp,
+               results_bp, certificates_bp):
         app.register_blueprint(bp)
 
 

@@ -7,6 +7,7 @@ The people are synthetic (``contests.demo_people``) with check-digit-valid ID nu
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from contests.models import (
     JudgeProfile,
     Registration,
     RegistrationStep,
+    Team,
 )
 
 DEMO_PASSWORD = "saiwu-demo-2020"  # noqa: S105 — published on purpose: it is the demo's login
@@ -195,6 +197,20 @@ def _open_provincial_contest(rng: random.Random, users: _Users) -> Contest:
         ev = contest.events[i % len(contest.events)]
         group = ev.groups[1] if person.group == GROUP_STUDENT else ev.groups[0]
         _registration(contest, ev, group, liuzhou, person, "submitted", "")
+    # A two-person team event: Liuzhou has formed one team and has two people still to pair.
+    pairs = Event(contest=contest, code="ZNLY", name="智能楼宇管理员（双人团体）", position=4, team_size=2)
+    pairs.groups.append(EventGroup(code="employee", name="职工组", position=0, quota_per_delegation=4))
+    db.session.add(pairs)
+    db.session.flush()
+    paired = [_registration(contest, pairs, pairs.groups[0], liuzhou, replace(person, group="employee"), "submitted",
+                            "") for person in [p for p in generate_people(rng, "45", 80, contest.starts_on)
+                                               if p.county_code.startswith("4502")][:4]]
+    db.session.flush()
+    team = Team(event_id=pairs.id, group_id=pairs.groups[0].id, delegation_id=liuzhou.id, number=1)
+    db.session.add(team)
+    db.session.flush()
+    for reg in paired[:2]:
+        reg.team_id = team.id
     return contest
 
 

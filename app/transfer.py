@@ -56,6 +56,7 @@ OWNED: dict[str, str] = {
     "judge_profile": "judges' units and home delegations",
     "judge_assignment": "judges assigned to events",
     "login_card": "one-time login cards (hashes only)",
+    "team": "teams of team events (their members point to them)",
     "registration": "registrations",
     "registration_step": "the review workflow's steps",
     "event_draw": "where each event's draw stands",

@@ -62,7 +62,7 @@ from certificates.models import (
     SerialCounter,
 )
 from certificates.sandbox import find_unknown_placeholders
-from contests import uploads
+from contests import teams, uploads
 from contests.models import Contest, Delegation, Event, EventGroup, JudgeAssignment, JudgeProfile, Registration
 
 KIND_LABELS = kinds.KIND_LABELS
@@ -453,28 +453,34 @@ def _award_subjects(scope: Scope, rec: CertificateTemplateRecord) -> list[Subjec
     if scope.delegation is not None:
         query = query.where(Registration.delegation_id == scope.delegation.id)
     issue_date = _issue_date(rec, contest)
+    rows = db.session.execute(query).all()
+    # A team's result is carried by one registration; each member gets a certificate of their own.
+    team_members = {k: v for k, v in teams.members(r[1].id for r in rows).items() if len(v) > 1}
+    people = {p.id: p for p in db.session.scalars(select(Registration).where(
+        Registration.id.in_([m for ms in team_members.values() for m in ms])))} if team_members else {}
     out = []
-    for result, reg, deleg, event, group in db.session.execute(query).all():
+    for result, entry, deleg, event, group in rows:
         # Printed on the certificate: the plain Chinese award name (a context holds exact ``str`` only).
         award = str(rules.AWARD_LABELS.get(result.award, result.award)) if result.award else ""
-        ctx = _base_context(contest, rec, reg.name, deleg.name, event.name, _group_name(group))
-        ctx.update(award=award or result.title, title=result.title if award else "", issue_date=issue_date)
-        out.append(
-            Subject(
-                key=f"award:reg:{reg.id}",
-                kind="award",
-                name=reg.name,
-                context=ctx,
-                order=(deleg.code, event.position, event.id, group.position, result.rank, reg.name, reg.id),
-                event_id=event.id,
-                delegation_id=deleg.id,
-                registration_id=reg.id,
-                award=award,
-                title=result.title,
-                rank=result.rank,
-                serial_fields=_serial_fields(contest, event, group, "award"),
+        for reg in [people[m] for m in team_members[entry.id]] if entry.id in team_members else [entry]:
+            ctx = _base_context(contest, rec, reg.name, deleg.name, event.name, _group_name(group))
+            ctx.update(award=award or result.title, title=result.title if award else "", issue_date=issue_date)
+            out.append(
+                Subject(
+                    key=f"award:reg:{reg.id}",
+                    kind="award",
+                    name=reg.name,
+                    context=ctx,
+                    order=(deleg.code, event.position, event.id, group.position, result.rank, reg.name, reg.id),
+                    event_id=event.id,
+                    delegation_id=deleg.id,
+                    registration_id=reg.id,
+                    award=award,
+                    title=result.title,
+                    rank=result.rank,
+                    serial_fields=_serial_fields(contest, event, group, "award"),
+                )
             )
-        )
     return sorted(out, key=lambda s: s.order)
 
 
@@ -531,16 +537,18 @@ def _stations(registration_ids: list[int]) -> dict[int, str]:
 
     if not registration_ids:
         return {}
+    entry_of = teams.entries_of(registration_ids)  # a team's members share its station
     rows = db.session.execute(
         select(DrawResult.registration_id, DrawResult.station)
         .join(EventDraw, EventDraw.event_id == DrawResult.event_id)
         .where(
-            DrawResult.registration_id.in_(registration_ids),
+            DrawResult.registration_id.in_(set(entry_of.values())),
             EventDraw.stations_drawn_at.is_not(None),
             DrawResult.station.is_not(None),
         )
     ).all()
-    return dict(rows)
+    stations = dict(rows)
+    return {reg: stations[entry] for reg, entry in entry_of.items() if entry in stations}
 
 
 def _judge_subjects(scope: Scope, rec: CertificateTemplateRecord) -> list[Subject]:

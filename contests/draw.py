@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import User
 from app.roles import Role
 from app.timeutil import utcnow
+from contests import teams
 from contests.judges import contestants
 from contests.judging_models import Decryption, DrawResult, EventDraw
 from contests.models import Delegation, Event, Registration
@@ -50,6 +51,10 @@ def run_order(event: Event, user: User) -> int:
     draw = _state_for_update(event)
     if draw.order_drawn_at:
         raise DrawError(_("第一轮（顺序）抽签已完成，不能重抽"))
+    waiting = teams.not_in_a_team(event)
+    if waiting:
+        raise DrawError(_("团体项目须先组队：%(names)s 尚未组成完整的团队（每队 %(n)d 人，成员均已确认）",
+                          names="、".join(r.name for r in waiting[:10]), n=event.team_size))
     people = contestants(event)
     if not people:
         raise DrawError(_("本项目还没有已确认的选手"))

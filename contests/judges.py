@@ -18,6 +18,7 @@ from app import audit
 from app.extensions import db
 from app.models import User
 from app.roles import Role
+from contests import teams as entry_teams  # contestants' teams; teams() below are marking teams
 from contests.judging_models import JudgeRelationship, MarkingTeam, MarkingTeamMember
 from contests.models import Event, JudgeAssignment, JudgeProfile, Registration
 
@@ -31,11 +32,8 @@ def _norm(text: str | None) -> str:
 
 
 def contestants(event: Event) -> list[Registration]:
-    """The event's contestants: confirmed registrations."""
-    return list(db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .order_by(Registration.id)
-    ))
+    """The event's entries: confirmed registrations, or in a team event each complete team's entry."""
+    return entry_teams.entries(event)
 
 
 def recusals(event: Event, judge_ids: Iterable[int] | None = None) -> dict[int, dict[int, list[str]]]:
@@ -56,6 +54,8 @@ def recusals(event: Event, judge_ids: Iterable[int] | None = None) -> dict[int, 
     ):
         declared[rel.judge_id][rel.registration_id] = rel.note
     same_delegation = event.contest.same_delegation_recusal
+    entry_of = {m: entry for entry, ms in entry_teams.members(r.id for r in entry_teams.entries(event)).items()
+                for m in ms} if entry_teams.is_team_event(event) else {}
     out: dict[int, dict[int, list[str]]] = {}
     for judge_id in judge_ids:
         profile = profiles.get(judge_id)
@@ -71,7 +71,8 @@ def recusals(event: Event, judge_ids: Iterable[int] | None = None) -> dict[int, 
                 note = declared[judge_id][reg_id]
                 reasons.append(_("申报的关系：%(note)s", note=note) if note else _("申报的关系"))
             if reasons:
-                found[reg_id] = reasons
+                # In a team event a conflict with any member is a conflict with the team's entry.
+                found.setdefault(entry_of.get(reg_id, reg_id), []).extend(reasons)
         out[judge_id] = found
     return out
 

@@ -105,6 +105,26 @@ class Delegation(db.Model):
     contest: Mapped[Contest] = relationship(back_populates="delegations")
 
 
+class Team(db.Model):
+    """Two or three registrations of one delegation entering a team event together (团体项目).
+
+    A team is one entry: it draws one code, is marked and ranked once, and each member gets the team's
+    result. The entry is carried by the member with the lowest registration id (``contests.teams``).
+    """
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("event_id", "delegation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("event_group.id"))
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
+    number: Mapped[int]  # 1, 2 … within the delegation's entries of this event: "广西代表团 2 队"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[Registration]] = relationship(back_populates="team", order_by="Registration.id")
+
+
 REGISTRATION_STATES = ("draft", "submitted", "approved", "confirmed", "returned", "rejected", "withdrawn")
 
 
@@ -128,6 +148,7 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("event_group.id"), index=True)
     delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)  # team events only
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     name: Mapped[str] = mapped_column(String(30))
     id_number: Mapped[str] = mapped_column(String(18))
@@ -155,6 +176,7 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship()
     group: Mapped[EventGroup] = relationship()
     delegation: Mapped[Delegation] = relationship()
+    team: Mapped[Team | None] = relationship(back_populates="members")
     steps: Mapped[list[RegistrationStep]] = relationship(
         back_populates="registration", order_by="RegistrationStep.id"
     )

@@ -155,6 +155,9 @@ def transition(user: User, reg: Registration, action: str, reason: str = "") -> 
         raise RegistrationRefused(_("原因不能超过500个字"), {"reason": _("原因不能超过500个字")})
     if action == "approve":
         check_quotas(reg)
+    if reg.team_id is not None and TARGET[action] in ("withdrawn", "returned", "rejected", "draft"):
+        # A team enters as one: a member leaving would silently break the entry after the draw.
+        raise RegistrationRefused(_("该选手在团队中，请先由代表团解散该团队"))
     before = reg.status
     _move(reg, user, TARGET[action], reason)
     audit.record(f"registration_{action}", reg, before={"status": before},

@@ -22,6 +22,7 @@ from app.models import User
 from app.roles import Role
 from app.text import Msg
 from app.timeutil import utcnow
+from contests import teams
 from contests.models import Event, Registration
 from scoring.results import BEIJING, ResultsError, clear_results_cache, event_end, recompute_event, settings_for
 from scoring.results_models import FINAL, Appeal, EntryInput
@@ -76,11 +77,12 @@ def file_appeal(user: User, reg: Registration, text: str, now: datetime | None =
     due = deadline(event)
     if (now or utcnow()) > due:
         raise ResultsError(Msg("申诉期已于 {deadline} 截止，不再受理", deadline=beijing_text(due)))
-    appeal = Appeal(registration_id=reg.id, event_id=event.id, filed_by=user.id, filed_at=now or utcnow(),
+    entry_id = teams.entry_of(reg.id)  # a team member's appeal is about the team's one entry and its marks
+    appeal = Appeal(registration_id=entry_id, event_id=event.id, filed_by=user.id, filed_at=now or utcnow(),
                     text=text, status="filed", decision="", marks_changed=0)
     db.session.add(appeal)
     db.session.flush()
-    audit.record("appeal_filed", appeal, after={"event": event.code, "registration": reg.id, "text": text[:500]})
+    audit.record("appeal_filed", appeal, after={"event": event.code, "registration": entry_id, "text": text[:500]})
     return appeal
 
 

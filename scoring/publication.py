@@ -26,6 +26,7 @@ from app import audit
 from app.extensions import db
 from app.text import Msg, joined
 from app.timeutil import utcnow
+from contests import teams
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
 from scoring import rules
 from scoring.results import (
@@ -251,10 +252,11 @@ def _build_rows(event: Event, places: int = 2) -> list[PublicRow]:
         .where(StoredResult.event_id == event.id)
         .order_by(EventGroup.position, StoredResult.rank, StoredResult.registration_id)).all()
     fmt = f"{{:.{places}f}}"
+    team_names = teams.entry_names(r[9] for r in rows) if teams.is_team_event(event) else {}
     out = []
     for r in rows:
         honours = (promotion_text(r[10], r[13]), *json.loads(r[11] or "[]"), without_award_note(r[12]))
-        out.append(PublicRow(r[0], r[1], r[2], event.name, r[3], fmt.format(r[5]),
+        out.append(PublicRow(r[0], team_names.get(r[9], r[1]), r[2], event.name, r[3], fmt.format(r[5]),
                              str(int(r[6])) if r[6] is not None else "", _label(r[7]), r[8],
                              tuple(h for h in honours if h)))
     return out

@@ -89,8 +89,9 @@ def first_aspect_id(event: Event) -> int:
 
 
 def _competing(event: Event) -> list[Registration]:
-    return list(db.session.scalars(select(Registration).where(
-        Registration.event_id == event.id, Registration.status == "confirmed").order_by(Registration.id)))
+    from contests.judges import contestants
+
+    return contestants(event)  # in a team event, each team's entry
 
 
 def _skill(rng: random.Random) -> float:

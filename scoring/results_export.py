@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import translate
 from app.text import Msg
+from contests import teams
 from contests.excel import safe_cell, table_workbook
 from contests.models import Contest, Delegation, Event, EventGroup, Registration
 from contests.registration import SKILL_LEVELS
@@ -91,7 +92,10 @@ def result_lines(events: list[Event]) -> list[ResultLine]:
         .join(EventGroup, EventGroup.id == Registration.group_id)
         .where(StoredResult.event_id.in_(list(order)))).all()
     rows.sort(key=lambda r: (order[r[0].event_id], r[5], r[0].rank, r[0].registration_id))
-    return [ResultLine(r.rank, d_name, name, names[r.event_id], g_name, r.theory, r.practical, r.total,
+    team_names = teams.entry_names(r[0].registration_id for r in rows) \
+        if any(teams.is_team_event(e) for e in events) else {}
+    return [ResultLine(r.rank, d_name, team_names.get(r.registration_id, name), names[r.event_id], g_name,
+                       r.theory, r.practical, r.total,
                        r.scale_score, rules.AWARD_LABELS.get(r.award, "") if r.award else "", r.title, d_id,
                        r.registration_id, r.settled, promotion_text(r.promotion, level), "、".join(r.special),
                        without_award_note(r.without_award))
@@ -153,19 +157,24 @@ def contest_workbook(contest: Contest) -> bytes:
 
 
 def _entrants(contest: Contest) -> tuple[list[Entrant], set[int]]:
-    """Every competing registration as a statistics Entrant, and the ids of those who won an award."""
+    """Every competing person as a statistics Entrant, and the indexes of those who won an award (each member
+    of an awarded team counts as a winner)."""
     rows = db.session.execute(
         select(Registration.id, Delegation.name, Event.name, Registration.sex, Registration.birth_date,
-               Registration.county_code, Registration.poor_household, Registration.category, StoredResult.award)
+               Registration.county_code, Registration.poor_household, Registration.category)
         .join(Delegation, Delegation.id == Registration.delegation_id)
         .join(Event, Event.id == Registration.event_id)
-        .outerjoin(StoredResult, StoredResult.registration_id == Registration.id)
         .where(Registration.contest_id == contest.id, Registration.status == "confirmed")
         .order_by(Registration.id)).all()
+    awarded = dict(db.session.execute(
+        select(StoredResult.registration_id, StoredResult.award)
+        .join(Event, Event.id == StoredResult.event_id)
+        .where(Event.contest_id == contest.id, StoredResult.award != "")).all())
+    winner_ids = {m for ms in teams.members(awarded).values() for m in ms}
     entrants, winners = [], set()
-    for i, (_reg_id, delegation, event, sex, birth, county, poor, category, award) in enumerate(rows):
+    for i, (reg_id, delegation, event, sex, birth, county, poor, category) in enumerate(rows):
         entrants.append(Entrant(delegation, event, sex, birth, county, bool(poor), category))
-        if award:
+        if reg_id in winner_ids:
             winners.add(i)
     return entrants, winners
 

@@ -287,14 +287,33 @@ def _entrants(event_ids: list[int]) -> dict[int, list[Entrant]]:
     rows = db.session.execute(
         select(Registration.id, Registration.event_id, Registration.name, Registration.delegation_id,
                Delegation.name, EventGroup.code, EventGroup.name, Registration.category, Registration.sex,
-               Registration.county_code, Registration.poor_household, Registration.previous_title_holder)
+               Registration.county_code, Registration.poor_household, Registration.previous_title_holder,
+               Registration.team_id, Event.team_size)
         .join(Delegation, Delegation.id == Registration.delegation_id)
         .join(EventGroup, EventGroup.id == Registration.group_id)
+        .join(Event, Event.id == Registration.event_id)
         .where(Registration.event_id.in_(event_ids), Registration.status.in_(COMPETING))
         .order_by(Registration.id))
     out: dict[int, list[Entrant]] = defaultdict(list)
+    teams: dict[int, list] = defaultdict(list)
     for r in rows:
+        if r[13] > 1:  # a team event: members are gathered into their team's one entry below
+            if r[12] is not None:
+                teams[r[12]].append(r)
+            continue
         out[r[1]].append(Entrant(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), bool(r[11])))
+    for members in teams.values():
+        first = members[0]
+        if len(members) != first[13]:
+            continue  # an incomplete team does not compete (the draw refuses to run while one exists)
+        # Titles for "employees only" need every member to be an employee; a team competes without award
+        # only if every member is a previous title holder.
+        category = "employee" if all(m[7] == "employee" for m in members) else "student"
+        out[first[1]].append(Entrant(first[0], "、".join(m[2] for m in members), first[3], first[4], first[5],
+                                     first[6], category, first[8], first[9], any(bool(m[10]) for m in members),
+                                     all(bool(m[11]) for m in members)))
+    for entrants in out.values():
+        entrants.sort(key=lambda e: e.registration_id)
     return out
 
 

@@ -27,7 +27,7 @@ from app.audit import AuditHead
 from app.extensions import db
 from app.models import LoginCard, User
 from app.timeutil import utcnow
-from contests.models import Contest, Event, EventGroup, Registration, RegistrationStep
+from contests.models import Contest, Event, EventGroup, Registration, RegistrationStep, Team
 from tests.conftest import ON_POSTGRES, IsolatedClient
 from tests.support.web import login
 
@@ -209,6 +209,22 @@ def load_everything() -> None:
     db.session.flush()
     db.session.add(Forwarding(from_registration_id=gx_reg.id, to_contest_id=fp.id, to_registration_id=new.id,
                               by_id=gx_org.id))
+
+    # A two-person team event with one team (its members point to the team).
+    pairs = Event(contest_id=fp.id, code="SR", name="双人赛", position=99, team_size=2)
+    db.session.add(pairs)
+    db.session.flush()
+    pair_group = EventGroup(event_id=pairs.id, code="employee", name="职工组", position=0)
+    db.session.add(pair_group)
+    db.session.flush()
+    team = Team(event_id=pairs.id, group_id=pair_group.id, delegation_id=competing[0].delegation_id, number=1)
+    db.session.add(team)
+    db.session.flush()
+    for person in competing[:2]:
+        db.session.add(Registration(contest_id=fp.id, event_id=pairs.id, group_id=pair_group.id,
+                                    delegation_id=competing[0].delegation_id, status="submitted", team_id=team.id,
+                                    **{f: getattr(person, f) for f in ("name", "id_number", "sex", "birth_date",
+                                                                       "ethnic_code", "mobile", "county_code")}))
     db.session.commit()
 
 

@@ -65,4 +65,4 @@ def test_demo_command_prints_logins(app):
     assert "演示数据已加载" in result.output and "organiser" in result.output
     again = app.test_cli_runner().invoke(args=["demo"])
     assert "未重复加载" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Event)) == 21
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 22
