@@ -23,6 +23,7 @@ from sqlalchemy import ForeignKey, String, Text, bindparam, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.text import Msg
 from app.timeutil import utcnow
 
 GENESIS = "0" * 64
@@ -157,13 +158,13 @@ def verify() -> ChainReport:
     prev, expected_seq, checked = GENESIS, 1, 0
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
         if entry.seq != expected_seq:
-            return ChainReport(checked, expected_seq, f"第 {expected_seq} 条记录缺失（被删除）")
+            return ChainReport(checked, expected_seq, Msg("第 {n} 条记录缺失（被删除）", n=expected_seq))
         if entry.prev_hash != prev:
-            return ChainReport(checked, entry.seq, f"第 {entry.seq} 条记录与前一条的链接不符")
+            return ChainReport(checked, entry.seq, Msg("第 {n} 条记录与前一条的链接不符", n=entry.seq))
         if entry_hash(entry.content(), prev) != entry.hash:
-            return ChainReport(checked, entry.seq, f"第 {entry.seq} 条记录的内容被修改")
+            return ChainReport(checked, entry.seq, Msg("第 {n} 条记录的内容被修改", n=entry.seq))
         prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != prev):
-        return ChainReport(checked, checked + 1, f"第 {checked + 1} 条及以后的记录缺失（被删除）")
+        return ChainReport(checked, checked + 1, Msg("第 {n} 条及以后的记录缺失（被删除）", n=checked + 1))
     return ChainReport(checked, None, "")

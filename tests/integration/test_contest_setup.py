@@ -476,15 +476,15 @@ def test_an_unused_event_and_group_can_be_deleted(gx_org):
 
 
 def test_events_can_be_reordered(gx_org):
-    assert [e.code for e in gx().events] == ["DG", "HG", "QZG", "ZSPT"]
+    assert [e.code for e in gx().events] == ["DG", "HG", "QZG", "ZSPT", "ZNLY"]
     hg = gx_event("HG")
     assert post_form(gx_org, f"/setup/GX2027/events/{hg.id}/move/up", {}, form_page="/setup/GX2027").status_code == 302
     db.session.expire_all()
-    assert [e.code for e in gx().events] == ["HG", "DG", "QZG", "ZSPT"]
-    zspt = gx_event("ZSPT")
-    post_form(gx_org, f"/setup/GX2027/events/{zspt.id}/move/down", {}, form_page="/setup/GX2027")  # already last
+    assert [e.code for e in gx().events] == ["HG", "DG", "QZG", "ZSPT", "ZNLY"]
+    last = gx_event("ZNLY")
+    post_form(gx_org, f"/setup/GX2027/events/{last.id}/move/down", {}, form_page="/setup/GX2027")  # already last
     db.session.expire_all()
-    assert [e.code for e in gx().events] == ["HG", "DG", "QZG", "ZSPT"]
+    assert [e.code for e in gx().events] == ["HG", "DG", "QZG", "ZSPT", "ZNLY"]
     assert audit_actions().count("events_reordered") == 1
     overview = page(gx_org.get("/setup/GX2027"))
     assert overview.index("焊工") < overview.index("电工")

@@ -18,6 +18,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from contests.models import Event
 from scoring.models import Mark
+from tests.support.web import TOKEN
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_a_mark_saved_through_one_process_is_seen_through_another(processes):
     # a browser session made on one process works on the other (signed cookie, no server-side state)
     web = requests.Session()
     page = web.get(a.base + "/login", timeout=10).text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    token = TOKEN.search(page).group(1)
     web.post(a.base + "/login", data={"username": "judge-dg-1", "password": DEMO_PASSWORD, "csrf_token": token},
              timeout=10)
     assert "裁判员工作台" in web.get(b.base + "/home", timeout=10).text
