@@ -3,9 +3,15 @@
 Each entry's hash covers its own content and the previous entry's hash, so editing or deleting any row
 breaks the chain from that point on; ``flask audit verify`` finds the first broken link.
 
-Entries are numbered through a one-row ``audit_head`` table that every writer updates first. The UPDATE
-takes a row lock (PostgreSQL) or the write lock (SQLite), so two requests can never chain to the same
-predecessor: the chain stays a single line under concurrency, without in-process locks.
+Entries are numbered through a one-row ``audit_head`` table that every writer updates. The UPDATE takes a
+row lock (PostgreSQL) or the write lock (SQLite), so two requests can never chain to the same predecessor:
+the chain stays a single line under concurrency, without in-process locks.
+
+That lock is held until the transaction commits, so it is taken as late as possible: ``record`` only
+collects the entry; when the session commits, the changes are flushed first and then the collected entries
+are chained and written, right before COMMIT (``_write_pending``). Every request then holds the chain for
+two statements and the commit, wherever in its work it recorded. Entries recorded inside a savepoint that is
+rolled back are dropped with it.
 """
 
 from __future__ import annotations
@@ -14,13 +20,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, Text, bindparam, insert, select, text, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, event, insert, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
 from app.text import Msg
@@ -84,11 +89,7 @@ def _dump(value: Any) -> str:
 
 def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
            object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
-    """Add an audit entry to the current transaction; it commits (or rolls back) with the change it records.
-
-    The head row stays locked from its update to the commit: call this last, right before committing.
-    Written with Core statements (two round trips on PostgreSQL, three on SQLite), not the ORM's unit of work.
-    """
+    """Add an audit entry to the current transaction: written, chained, when it commits; gone if it rolls back."""
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "id", "")
@@ -106,40 +107,73 @@ def record(action: str, obj: Any = None, *, before: Any = None, after: Any = Non
         after=_dump(after),
         ip=(request.remote_addr or "") if has_request_context() else "",
     )
-    connection = db.session.connection()  # Core statements on the session's transaction
-    head = connection.execute(_NEXT).one_or_none()  # takes the head row's lock until the commit
-    if head is None:  # first entry ever: create the head row
-        db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
-        db.session.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = head
-    entry.seq, entry.prev_hash = seq, prev
-    entry.hash = entry_hash(entry.content(), prev)
-    values = {f"v_{column}": getattr(entry, column) for column in _COLUMNS}
-    if connection.dialect.name == "postgresql":  # the entry and the head's new hash in one statement
-        connection.execute(_write_postgresql(), values)
-    else:
-        connection.execute(_write_entry(), values)
-        connection.execute(_SET_HASH, {"hash": entry.hash})  # SQLite: the write lock is held already
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    # A new object has its id only after the flush at commit: keep it to read the id then.
+    session.info.setdefault(_PENDING, []).append((entry, transaction, obj if not entry.object_id else None))
     return entry
 
 
-_NEXT = text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+def append(entries: list[AuditEntry], connection) -> tuple[int, int]:
+    """Chain these entries after the head and write them (head locked until the commit); returns their seqs."""
+    head = connection.execute(_NEXT, {"n": len(entries)}).one_or_none()
+    if head is None:  # first entry ever: create the head row
+        connection.execute(insert(AuditHead).values(id=1, seq=0, last_hash=GENESIS))
+        head = connection.execute(_NEXT, {"n": len(entries)}).one()
+    last, prev = head
+    first = last - len(entries) + 1
+    for seq, entry in enumerate(entries, first):
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_hash(entry.content(), prev)
+    rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+    for i in range(0, len(rows), 1000):
+        connection.execute(insert(AuditEntry), rows[i:i + 1000])
+    connection.execute(_SET_HASH, {"hash": prev})
+    return first, last
+
+
+_PENDING = "saiwu_audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released: its entries wait for the real commit
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.flush()  # the changes first: the chain's lock is taken at the very end
+        for entry, _transaction, obj in pending:
+            if obj is not None:
+                entry.object_id = str(getattr(obj, "id", "") or "")
+        append([entry for entry, _transaction, _obj in pending], session.connection())
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+
+    def inside(transaction) -> bool:
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[_PENDING] = [(e, t, o) for e, t, o in pending if not inside(t)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction is over: committed (written) or not (dropped)
+        session.info.pop(_PENDING, None)
+
+
+_NEXT = text("UPDATE audit_head SET seq = seq + :n WHERE id = 1 RETURNING seq, last_hash")
 _SET_HASH = text("UPDATE audit_head SET last_hash = :hash WHERE id = 1")
 _COLUMNS = ("seq", "at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after",
             "ip", "prev_hash", "hash")
-
-
-@lru_cache(maxsize=1)
-def _write_entry():
-    return insert(AuditEntry).values({column: bindparam(f"v_{column}") for column in _COLUMNS})
-
-
-@lru_cache(maxsize=1)
-def _write_postgresql():
-    written = _write_entry().returning(AuditEntry.hash).cte("written")
-    return update(AuditHead).where(AuditHead.id == 1).values(last_hash=select(written.c.hash).scalar_subquery())
 
 
 @dataclass(frozen=True)

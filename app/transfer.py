@@ -1030,31 +1030,10 @@ def _registration_contest(registration_id: int) -> int:
 
 
 def _append_chain(entries: list[dict[str, Any]]) -> tuple[int, int]:
-    """Append the entries to this database's audit chain, in order, as ``audit.record`` would one by one: the
-    head row is locked by one UPDATE, each entry hashed with its predecessor, the head's hash set last."""
-    from sqlalchemy import insert
+    """Append the entries to this database's audit chain, in order, exactly as committed entries are."""
+    from app.audit import AuditEntry, append
 
-    from app.audit import GENESIS, AuditEntry, AuditHead, entry_hash
-
-    connection = db.session.connection()
-    bump = text("UPDATE audit_head SET seq = seq + :n WHERE id = 1 RETURNING seq, last_hash")
-    head = connection.execute(bump, {"n": len(entries)}).one_or_none()
-    if head is None:  # no entry yet in this database
-        db.session.add(AuditHead(id=1, seq=0, last_hash=GENESIS))
-        db.session.flush()
-        head = connection.execute(bump, {"n": len(entries)}).one()
-    last_seq, prev = head
-    first = last_seq - len(entries) + 1
-    rows = []
-    for seq, values in enumerate(entries, first):
-        entry = AuditEntry(seq=seq, **values)
-        entry.prev_hash, entry.hash = prev, entry_hash(entry.content(), prev)
-        prev = entry.hash
-        rows.append({"seq": seq, **values, "prev_hash": entry.prev_hash, "hash": entry.hash})
-    for chunk in _chunks(rows, 1000):
-        connection.execute(insert(AuditEntry), chunk)
-    connection.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": prev})
-    return first, last_seq
+    return append([AuditEntry(**values) for values in entries], db.session.connection())
 
 
 # ---------------------------------------------------------------- command line

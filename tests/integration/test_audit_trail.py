@@ -76,3 +76,28 @@ def test_entry_records_who_and_where(app, client):
     assert entry.username == "organiser" and entry.role == "organiser"
     assert entry.ip == "127.0.0.1"
     assert audit.verify().ok
+
+
+def test_entries_are_written_at_commit_and_dropped_with_their_savepoint(app):
+    """``record`` collects; the commit chains and writes (so the chain's lock is held only for the commit); an
+    entry recorded inside a savepoint that rolls back is gone with the change it described."""
+    from sqlalchemy import func, select
+
+    audit.record("kept", object_type="Test", object_id=1)
+    try:
+        with db.session.begin_nested():
+            audit.record("undone", object_type="Test", object_id=2)
+            raise RuntimeError("the change inside the savepoint fails")
+    except RuntimeError:
+        pass
+    with db.session.begin_nested():
+        audit.record("released", object_type="Test", object_id=3)
+    assert db.session.scalar(select(func.count()).select_from(audit.AuditEntry)) == 0  # nothing before COMMIT
+    db.session.commit()
+    actions = db.session.scalars(select(audit.AuditEntry.action).order_by(audit.AuditEntry.seq)).all()
+    assert actions == ["kept", "released"]
+    audit.record("rolled back", object_type="Test", object_id=4)
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(audit.AuditEntry)) == 2
+    assert audit.verify().ok
