@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.access import CONT, DEL, ORG, PUBLIC, declare
@@ -23,7 +24,7 @@ from contests.excel import export_registrations, parse, table_workbook, template
 from contests.forms import ImportForm, ReasonForm, RegistrationForm, SignupForm
 from contests.idnumber import check_mobile, normalize_mobile
 from contests.importing import import_sheet
-from contests.models import Contest, Delegation, Registration
+from contests.models import Contest, Delegation, Event, Registration
 from contests.statistics import Entrant, as_sheets, summarise
 
 bp = Blueprint("contests", __name__, template_folder="templates", url_prefix="/contests")
@@ -54,8 +55,12 @@ declare({
 
 # -- helpers -------------------------------------------------------------------------------------------
 
-def _contest(code: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.code == code))
+def _contest(code: str, *, with_choices: bool = False) -> Contest:
+    query = select(Contest).where(Contest.code == code)
+    if with_choices:  # the registration form lists every event's groups and every delegation: load them at once
+        query = query.options(selectinload(Contest.events).selectinload(Event.groups),
+                              selectinload(Contest.delegations))
+    contest = db.session.scalar(query)
     if contest is None:
         abort(404)
     if current_user.is_authenticated and current_user.role == Role.ORGANISER and \
@@ -207,7 +212,7 @@ def signup():
 
 @bp.route("/<code>/register", methods=["GET", "POST"])
 def register(code: str):
-    contest = _contest(code)
+    contest = _contest(code, with_choices=True)
     if not services.registration_open(contest):
         flash(_("现在不在本比赛的报名时间内。"), "error")
         return redirect(url_for("contests.index"))
