@@ -555,6 +555,34 @@ def create_delegation(contest: Contest, values: DelegationValues) -> Delegation:
     return delegation
 
 
+def add_region_delegations(contest: Contest) -> list[Delegation]:
+    """One delegation per region inside the contest's scope (every province for a national contest, every
+    city of the province for a provincial one, every county of the city for a prefectural one), skipping
+    codes the contest already has. Named "<region>代表团"; quotas are the contest's."""
+    from contests import regions
+
+    scope = contest.region_scope or ""
+    if not scope:
+        places = [(p.code, p.name) for p in regions.provinces()]
+    elif len(scope) == 2:
+        places = [(c.code, c.name) for c in regions.cities_of(scope)]
+    else:
+        places = [(c.code, c.name) for c in regions.counties_of(scope[:4])]
+    have = {d.code for d in contest.delegations}
+    added = []
+    for code, name in places:
+        if code in have:
+            continue
+        delegation = Delegation(contest_id=contest.id, code=code, name=f"{name}代表团")
+        contest.delegations.append(delegation)
+        added.append(delegation)
+    db.session.flush()
+    if added:
+        audit.record("delegations_added_from_regions", contest,
+                     after={"contest": contest.code, "codes": [d.code for d in added]})
+    return added
+
+
 def update_delegation(delegation: Delegation, values: DelegationValues) -> None:
     _refuse_if(_check_delegation(delegation.contest, values, delegation))
     before = _snapshot(delegation, DelegationValues)

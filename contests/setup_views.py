@@ -41,6 +41,7 @@ declare({
     "setup.group_edit": frozenset({ORG}),
     "setup.group_delete": frozenset({ORG}),
     "setup.delegation_new": frozenset({ORG}),
+    "setup.delegations_from_regions": frozenset({ORG}),
     "setup.delegation_edit": frozenset({ORG}),
     "setup.delegation_account": frozenset({ORG}),
 })
@@ -305,6 +306,20 @@ def delegation_new(code: str):
             flash(_("已添加代表团“%(name)s”。请为它创建领队账号。", name=delegation.name), "success")
             return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
     return _page("delegation_form.html", form, contest=contest, delegation=None)
+
+
+@bp.route("/<code>/delegations/from-regions", methods=["POST"])
+def delegations_from_regions(code: str):
+    contest = _contest(code)
+    back = url_for("setup.contest", code=contest.code) + "#delegations"
+    if not ButtonForm().validate_on_submit():
+        flash(_("页面已过期，请刷新后重试"), "error")
+        return redirect(back)
+    added = setup.add_region_delegations(contest)
+    db.session.commit()
+    flash(_("已添加 %(n)d 个代表团，请为它们创建领队账号。", n=len(added)) if added
+          else _("范围内的地区都已有代表团。"), "success")
+    return redirect(back)
 
 
 @bp.route("/<code>/delegations/<int:delegation_id>", methods=["GET", "POST"])

@@ -496,3 +496,24 @@ def test_pages_render_in_english_too(gx_org):
     assert "Events and groups" in html
     r = post_form(gx_org, "/setup/GX2027/edit", contest_form(gx(), ends_on="2020-01-01"))
     assert r.status_code == 422 and "The contest cannot end before it starts" in page(r)
+
+
+def test_all_delegations_of_the_region_are_added_at_once(chief):
+    """A national contest gets one delegation per province in one click, skipping those it has; a second
+    click adds nothing."""
+    from contests import regions
+
+    fp = lambda: db.session.scalar(select(Contest).where(Contest.code == "FP2020"))  # noqa: E731
+    before = {d.code for d in fp().delegations}
+    r = post_form(chief, "/setup/FP2020/delegations/from-regions", {}, form_page="/setup/FP2020",
+                  follow_redirects=True)
+    provinces = {p.code for p in regions.provinces()}
+    db.session.expire_all()
+    after = {d.code: d.name for d in fp().delegations}
+    assert set(after) == before | provinces and len(provinces - before) > 10
+    assert f"已添加 {len(provinces - before)} 个代表团" in page(r)
+    assert after["65"] == "新疆维吾尔自治区代表团"
+    again = post_form(chief, "/setup/FP2020/delegations/from-regions", {}, form_page="/setup/FP2020",
+                      follow_redirects=True)
+    assert "范围内的地区都已有代表团" in page(again)
+    assert "delegations_added_from_regions" in audit_actions()
