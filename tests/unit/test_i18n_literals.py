@@ -4,21 +4,23 @@ In the modules that word messages for people, every string literal holding Chine
 translation call (``_()``, ``_l()``, ``gettext``, ``lazy_gettext``, ``ngettext``, ``Msg()``) or a docstring.
 What is Chinese on purpose (the Excel template's headers, data tables, documents of record) is listed below,
 each with its reason. Calls inside f-strings are refused too: ``pybabel extract`` does not see them.
+
+The lint itself lives in ``tests/support/i18n_lint.py`` (shared with test_i18n_results.py and
+test_i18n_scoring_certs.py); its self-test is the last test here.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
-
 import pytest
 
 from contests.excel import COLUMNS, DELEGATION_COLUMN
-
-ROOT = Path(__file__).resolve().parents[2]
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-WRAPPERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "Msg"}
+from tests.support.i18n_lint import (
+    Allowed,
+    problems,
+    unextractable_calls,
+    untranslated_template_lines,
+    unwrapped_chinese,
+)
 
 MODULES = [
     "contests/idnumber.py",
@@ -50,7 +52,7 @@ TEMPLATE_HEADERS = {h for h, _k, _r in COLUMNS} | {DELEGATION_COLUMN}
 
 # Per module: ``scopes`` are top-level functions or assigned names whose Chinese is allowed as a whole,
 # ``literals`` single strings allowed wherever they appear in the module.
-ALLOWED: dict[str, dict[str, set[str]]] = {
+ALLOWED: dict[str, Allowed] = {
     "contests/excel.py": {
         "scopes": {
             "COLUMNS", "DELEGATION_COLUMN",  # the template's headers, read back by the import
@@ -78,84 +80,13 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    ids = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                ids.add(id(body[0].value))
-    return ids
-
-
-def _name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _scope_names(node: ast.stmt) -> set[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    targets = node.targets if isinstance(node, ast.Assign) else \
-        [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
-    names = set()
-    for target in targets:
-        for sub in ast.walk(target):
-            if isinstance(sub, ast.Name):
-                names.add(sub.id)
-    return names
-
-
-def problems(path: str, source: str, allowed: dict[str, set[str]]) -> list[str]:
-    tree = ast.parse(source)
-    docstrings = _docstrings(tree)
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    top: dict[int, set[str]] = {}
-    for stmt in tree.body:
-        names = _scope_names(stmt)
-        for sub in ast.walk(stmt):
-            top[id(sub)] = names
-
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node.func) in WRAPPERS:
-            if node.args and isinstance(node.args[0], ast.JoinedStr):
-                found.append(f"{path}:{node.lineno}: f-string given to {_name(node.func)}(): not extractable")
-            parent = parents.get(id(node))
-            while parent is not None:
-                if isinstance(parent, ast.JoinedStr):
-                    found.append(f"{path}:{node.lineno}: {_name(node.func)}() inside an f-string: not extractable")
-                    break
-                parent = parents.get(id(parent))
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and CHINESE.search(node.value)):
-            continue
-        if id(node) in docstrings or node.value in allowed.get("literals", set()):
-            continue
-        if top.get(id(node), set()) & allowed.get("scopes", set()):
-            continue
-        parent = parents.get(id(node))
-        if isinstance(parent, ast.Call) and _name(parent.func) in WRAPPERS and parent.args[:1] == [node]:
-            continue
-        if isinstance(parent, ast.Call) and _name(parent.func) in {"ngettext", "lazy_ngettext"} \
-                and node in parent.args[:2]:
-            continue
-        found.append(f"{path}:{node.lineno}: {node.value!r}")
-    return found
-
-
 @pytest.mark.parametrize("path", MODULES)
 def test_no_untranslatable_chinese(path):
-    source = (ROOT / path).read_text(encoding="utf-8")
-    assert problems(path, source, ALLOWED.get(path, {})) == []
+    assert problems(path, allowed=ALLOWED.get(path)) == []
 
 
 def test_the_guard_catches_what_it_should():
+    """The shared lint, for every guard that uses it: what it flags, what it lets through, what it never excuses."""
     source = '''
 """模块说明 (a docstring: fine)."""
 from app.text import Msg
@@ -167,12 +98,26 @@ E = Msg("参数", what="不好的参数")
 F = f"{_('看不见')}"
 G = _(f"看不见{A}")
 H = ngettext("一个", "多个", 2)
+I = flask_babel.gettext("也好")
+def h():
+    raise ValueError(f"分数 {A} 超出范围")
 '''
-    found = problems("x.py", source, {})
-    assert len(found) == 6, found
+    found = problems("x.py", source)
+    assert len(found) == 8, found  # C, D, E's parameter, F and G (twice: the call and its text), h's two pieces
     assert any("'不好'" in f for f in found) and any("也不好" in f for f in found)
-    assert any("不好的参数" in f for f in found)
+    assert any("不好的参数" in f for f in found) and any("超出范围" in f for f in found)
     assert sum("not extractable" in f for f in found) == 2
-    # An allowed scope lets Chinese data through, never a translation call that extraction cannot see.
-    assert [f for f in problems("x.py", source, {"scopes": {"C", "D", "E", "F", "G"}})
-            if "not extractable" not in f] == []
+    assert found[0].startswith("x.py:6: ")  # in line order, each naming its file and line
+    # the pieces behind the report: each unwrapped literal with its line, each call pybabel cannot see
+    assert unwrapped_chinese(source) == [(6, "不好"), (7, "也不好"), (8, "不好的参数"), (10, "看不见"),
+                                         (14, "分数 "), (14, " 超出范围")]
+    assert [line for line, _problem in unextractable_calls(source)] == [9, 10]
+    # an allowed scope excuses its Chinese, never a translation call that pybabel cannot see
+    excused = problems("x.py", source, {"scopes": {"C", "D", "E", "F", "G", "h"}})
+    assert len(excused) == 2 and all("not extractable" in f for f in excused)
+    # an allowed literal is excused wherever it stands, and only that exact text
+    assert problems("x.py", 'X = "不好"\ndef f():\n    return "不好"\n', {"literals": {"不好"}}) == []
+    assert problems("x.py", 'X = "不好吗"', {"literals": {"不好"}}) == ["x.py:1: '不好吗'"]
+    # templates: Chinese only inside _("...")
+    template = '<h1>{{ _("成绩") }}</h1>\n<p>{{ _(\'说 "好"\') }}</p>\n<td>未公布</td>\n'
+    assert untranslated_template_lines(template) == ["<td>未公布</td>"]

@@ -4,20 +4,14 @@ Every string literal holding Chinese in these modules must be the message of a t
 ``_l()``, ``gettext``, ``lazy_gettext``, ``ngettext``, ``Msg()``) or a docstring; what is Chinese on purpose
 (records written to the audit trail or the database, file names, input keywords, a Chinese report) is listed
 below with its reason. A translation call inside an f-string is refused too: ``pybabel extract`` does not
-see it. The templates print Chinese only through ``_()``.
+see it. The templates print Chinese only through ``_()``. The lint is ``tests/support/i18n_lint.py``.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-WRAPPERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "Msg"}
+from tests.support.i18n_lint import ROOT, read, unextractable_calls, untranslated_template_lines, unwrapped_chinese
 
 MODULES = [
     "scoring/results.py",
@@ -61,77 +55,28 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
-def _is_wrapper(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in WRAPPERS
-
-
-def unwrapped_chinese(path: str) -> list[tuple[int, str]]:
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    wrapped: set[int] = set()
-    for node in ast.walk(tree):
-        if _is_wrapper(node) and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant):
-                wrapped.add(id(first))
-    docs = _docstrings(tree)
-    return [(node.lineno, node.value) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CHINESE.search(node.value)
-            and id(node) not in wrapped and id(node) not in docs]
-
-
-def calls_in_fstrings(path: str) -> list[int]:
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    return [inner.lineno for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
-            for inner in ast.walk(node) if _is_wrapper(inner)]
-
-
 @pytest.mark.parametrize("path", MODULES)
 def test_no_unwrapped_chinese(path):
     allowed = ALLOWED.get(path, set())
-    found = [(line, text) for line, text in unwrapped_chinese(path) if text not in allowed]
+    found = [(line, text) for line, text in unwrapped_chinese(read(path)) if text not in allowed]
     assert found == [], f"wrap these in Msg() or _() (or allow them here with a reason): {found}"
 
 
 @pytest.mark.parametrize("path", MODULES)
 def test_no_translation_call_inside_an_fstring(path):
-    assert calls_in_fstrings(path) == []
+    assert unextractable_calls(read(path)) == []
 
 
 def test_the_allow_list_is_still_needed():
     """An entry nobody uses any more is removed, so the list says only what is true."""
     for path, allowed in ALLOWED.items():
-        present = {text for _line, text in unwrapped_chinese(path)}
+        present = {text for _line, text in unwrapped_chinese(read(path))}
         assert allowed <= present, f"{path}: no longer present: {allowed - present}"
-
-
-TRANSLATED = re.compile(r"""_\(\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
 def test_templates_print_chinese_only_through_the_catalogue(template):
-    text = TRANSLATED.sub("_(", (TEMPLATES / template).read_text(encoding="utf-8"))
-    lines = [line.strip() for line in text.splitlines() if CHINESE.search(line)]
-    assert lines == []
-
-
-def test_the_guard_sees_a_plain_literal(tmp_path, monkeypatch):
-    """The lint itself: a bare Chinese literal is found, a wrapped one and a docstring are not."""
-    module = tmp_path / "m.py"
-    module.write_text('"""文档"""\nA = "裸露的中文"\nB = Msg("包好的 {x}", x=1)\nC = f"{_(\'内\')}"\n',
-                      encoding="utf-8")
-    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
-    assert unwrapped_chinese("m.py") == [(2, "裸露的中文")]
-    assert calls_in_fstrings("m.py") == [4]
+    assert untranslated_template_lines((TEMPLATES / template).read_text(encoding="utf-8")) == []
 
 
 # -- the messages themselves --------------------------------------------------------------------------

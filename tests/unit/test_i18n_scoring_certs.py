@@ -7,26 +7,20 @@ string literal holding Chinese must be the message of a translation call (``_()`
 Chinese document), and the Excel marking scheme's headers that the import reads back.
 
 Also here: the messages keep their templates on the way through exceptions, worker processes and the database,
-and what a certificate prints stays plain Chinese text.
+and what a certificate prints stays plain Chinese text. The lint is ``tests/support/i18n_lint.py``.
 """
 
 from __future__ import annotations
 
-import ast
 import pickle
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from app.text import Msg
 from scoring.schemes import COLUMNS, SETTINGS
-
-ROOT = Path(__file__).resolve().parents[2]
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-WRAPPERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "Msg"}
+from tests.support.i18n_lint import ROOT, Allowed, problems
 
 MODULES = [
     "certificates/errors.py",
@@ -75,7 +69,7 @@ SCHEME_WORKBOOK = set(COLUMNS) | {label for _key, label, _kind in SETTINGS} | {
 
 # Per module: ``scopes`` are top-level functions or assigned names whose Chinese is allowed as a whole,
 # ``literals`` single strings allowed wherever they appear in the module.
-ALLOWED: dict[str, dict[str, set[str]]] = {
+ALLOWED: dict[str, Allowed] = {
     # The preview data printed on the sample certificates (names, contest, schedule): certificate text.
     "certificates/kinds.py": {"scopes": {"SAMPLE_CONTEXT"}},
     # The Chinese date printed on certificates (二〇二〇年八月十三日): digits, 十 and 年/月/日.
@@ -94,106 +88,9 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    ids = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                ids.add(id(body[0].value))
-    return ids
-
-
-def _name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _scope_names(node: ast.stmt) -> set[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-        targets = [node.target]
-    else:
-        targets = []
-    return {sub.id for target in targets for sub in ast.walk(target) if isinstance(sub, ast.Name)}
-
-
-def problems(path: str, source: str, allowed: dict[str, set[str]]) -> list[str]:
-    """Chinese literals that do not pass through the catalogue, and translation calls pybabel cannot see."""
-    tree = ast.parse(source)
-    docstrings = _docstrings(tree)
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    top: dict[int, set[str]] = {}
-    for stmt in tree.body:
-        names = _scope_names(stmt)
-        for sub in ast.walk(stmt):
-            top[id(sub)] = names
-
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node.func) in WRAPPERS:
-            if node.args and isinstance(node.args[0], ast.JoinedStr):
-                found.append(f"{path}:{node.lineno}: f-string given to {_name(node.func)}(): not extractable")
-            parent = parents.get(id(node))
-            while parent is not None:
-                if isinstance(parent, ast.JoinedStr):
-                    found.append(f"{path}:{node.lineno}: {_name(node.func)}() inside an f-string: not extractable")
-                    break
-                parent = parents.get(id(parent))
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and CHINESE.search(node.value)):
-            continue
-        if id(node) in docstrings or node.value in allowed.get("literals", set()):
-            continue
-        if top.get(id(node), set()) & allowed.get("scopes", set()):
-            continue
-        parent = parents.get(id(node))
-        if isinstance(parent, ast.Call) and _name(parent.func) in WRAPPERS and parent.args[:1] == [node]:
-            continue
-        if isinstance(parent, ast.Call) and _name(parent.func) in {"ngettext", "lazy_ngettext"} \
-                and node in parent.args[:2]:
-            continue
-        found.append(f"{path}:{node.lineno}: {node.value!r}")
-    return found
-
-
 @pytest.mark.parametrize("path", MODULES)
 def test_no_untranslatable_chinese(path):
-    source = (ROOT / path).read_text(encoding="utf-8")
-    assert problems(path, source, ALLOWED.get(path, {})) == []
-
-
-def test_the_guard_catches_what_it_should():
-    source = '''
-"""模块说明 (a docstring: fine)."""
-from app.text import Msg
-A = _("好")
-B = Msg("第{row}行", row=1)
-C = "不好"
-D = f"也不好{A}"
-E = Msg("参数", what="不好的参数")
-F = f"{_('看不见')}"
-G = _(f"看不见{A}")
-def h():
-    raise ValueError(f"分数 {A} 超出范围")
-'''
-    found = problems("x.py", source, {})
-    assert len(found) == 8, found  # C, D, E's parameter, F and G (twice: the call and its text), h's two pieces
-    assert any("'不好'" in f for f in found) and any("也不好" in f for f in found)
-    assert any("不好的参数" in f for f in found) and any("超出范围" in f for f in found)
-    assert sum("not extractable" in f for f in found) == 2
-    # an allowed scope excuses its Chinese, never a translation call that pybabel cannot see
-    excused = problems("x.py", source, {"scopes": {"C", "D", "E", "F", "G", "h"}})
-    assert len(excused) == 2 and all("not extractable" in f for f in excused)
-    assert problems("x.py", 'X = "不好"', {"literals": {"不好"}}) == []
+    assert problems(path, allowed=ALLOWED.get(path)) == []
 
 
 def test_the_modules_that_build_messages_stay_pure():
