@@ -362,51 +362,46 @@ def chief_progress(event_id: int):
     return jsonify(progress=services.progress(event, s), flags=services.disagreements(event, s))
 
 
+def _chief_action(event, form, act, done, back: str = "scoring.chief"):
+    """One of the chief judge's buttons: check the form, call one service, commit once, say what happened
+    (``done`` is the message, or makes it from what the service returned) and go back to the page."""
+    if not form.validate_on_submit():
+        if type(form) is ActionForm:  # a bare button: only its CSRF token can be wrong
+            flash(_("页面已过期，请刷新后重试"), "error")
+        else:
+            _form_errors(form)
+        return redirect(url_for(back, event_id=event.id))
+    try:
+        result = act(form)
+        db.session.commit()
+    except JudgingError as err:
+        return _flash_error(err, back, event_id=event.id)
+    message, category = done(result) if callable(done) else (done, "success")
+    flash(message, category)
+    return redirect(url_for(back, event_id=event.id))
+
+
 @bp.route("/chief/<int:event_id>/unlock", methods=["POST"])
 def unlock(event_id: int):
     event = _chief_event(event_id)
-    form = UnlockForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("scoring.chief", event_id=event.id))
-    try:
-        services.unlock_sheet(current_user, event, form.sheet_id.data, form.reason.data)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.chief", event_id=event.id)
-    flash(_("评分表已解锁，裁判可以修改后重新签字。"), "success")
-    return redirect(url_for("scoring.chief", event_id=event.id))
+    return _chief_action(event, UnlockForm(),
+                         lambda f: services.unlock_sheet(current_user, event, f.sheet_id.data, f.reason.data),
+                         _("评分表已解锁，裁判可以修改后重新签字。"))
 
 
 @bp.route("/chief/<int:event_id>/confirm-module", methods=["POST"])
 def confirm_module(event_id: int):
     event = _chief_event(event_id)
-    form = ModuleForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("scoring.chief", event_id=event.id))
-    try:
-        services.confirm_module(current_user, event, form.criterion_id.data)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.chief", event_id=event.id)
-    flash(_("模块成绩已确认。"), "success")
-    return redirect(url_for("scoring.chief", event_id=event.id))
+    return _chief_action(event, ModuleForm(),
+                         lambda f: services.confirm_module(current_user, event, f.criterion_id.data),
+                         _("模块成绩已确认。"))
 
 
 @bp.route("/chief/<int:event_id>/confirm-event", methods=["POST"])
 def confirm_event(event_id: int):
     event = _chief_event(event_id)
-    if not ActionForm().validate_on_submit():
-        flash(_("页面已过期，请刷新后重试"), "error")
-        return redirect(url_for("scoring.chief", event_id=event.id))
-    try:
-        services.confirm_event(current_user, event)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.chief", event_id=event.id)
-    flash(_("本项目成绩已确认，可以由加密裁判申请解密。"), "success")
-    return redirect(url_for("scoring.chief", event_id=event.id))
+    return _chief_action(event, ActionForm(), lambda f: services.confirm_event(current_user, event),
+                         _("本项目成绩已确认，可以由加密裁判申请解密。"))
 
 
 @bp.route("/chief/<int:event_id>/recheck")
@@ -424,51 +419,28 @@ def recheck(event_id: int):
 @bp.route("/chief/<int:event_id>/recheck/draw", methods=["POST"])
 def recheck_draw(event_id: int):
     event = _chief_event(event_id)
-    if not ActionForm().validate_on_submit():
-        flash(_("页面已过期，请刷新后重试"), "error")
-        return redirect(url_for("scoring.recheck", event_id=event.id))
-    try:
-        n = rechecks.draw_sheets(current_user, event)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.recheck", event_id=event.id)
-    flash(_("已抽取 %(n)d 张评分表复核。", n=n), "success")
-    return redirect(url_for("scoring.recheck", event_id=event.id))
+    return _chief_action(event, ActionForm(), lambda f: rechecks.draw_sheets(current_user, event),
+                         lambda n: (_("已抽取 %(n)d 张评分表复核。", n=n), "success"), back="scoring.recheck")
 
 
 @bp.route("/chief/<int:event_id>/recheck/finding", methods=["POST"])
 def recheck_finding(event_id: int):
     event = _chief_event(event_id)
-    form = FindingForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("scoring.recheck", event_id=event.id))
-    try:
-        outcome = rechecks.record_finding(current_user, event, form.item_id.data, form.result.data, form.finding.data)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.recheck", event_id=event.id)
-    if outcome["added"]:
-        flash(_("错误率超过规定，须全部复核：已加入其余 %(n)d 张评分表。", n=outcome["added"]), "warning")
-    else:
-        flash(_("复核结果已记录。"), "success")
-    return redirect(url_for("scoring.recheck", event_id=event.id))
+
+    def said(outcome):
+        if outcome["added"]:
+            return _("错误率超过规定，须全部复核：已加入其余 %(n)d 张评分表。", n=outcome["added"]), "warning"
+        return _("复核结果已记录。"), "success"
+
+    return _chief_action(event, FindingForm(), lambda f: rechecks.record_finding(
+        current_user, event, f.item_id.data, f.result.data, f.finding.data), said, back="scoring.recheck")
 
 
 @bp.route("/chief/<int:event_id>/paper/void", methods=["POST"])
 def paper_void(event_id: int):
     event = _chief_event(event_id)
-    form = VoidForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("scoring.chief", event_id=event.id))
-    try:
-        paper.void_mismatch(current_user, event, form.entry_id.data)
-        db.session.commit()
-    except JudgingError as err:
-        return _flash_error(err, "scoring.chief", event_id=event.id)
-    flash(_("已作废这对不一致的录入，请两位录入员重新录入。"), "success")
-    return redirect(url_for("scoring.chief", event_id=event.id))
+    return _chief_action(event, VoidForm(), lambda f: paper.void_mismatch(current_user, event, f.entry_id.data),
+                         _("已作废这对不一致的录入，请两位录入员重新录入。"))
 
 
 # ---------------------------------------------------------------- paper fallback (two clerks)
