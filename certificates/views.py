@@ -423,6 +423,16 @@ def _scope_from(contest: Contest, form: BatchForm) -> services.Scope:
     return services.Scope(contest, form.kind.data, event=event, delegation=delegation)
 
 
+def _examine(contest: Contest, form: BatchForm) -> tuple[services.Scope, list, list]:
+    """The form's scope, whom it would print for, and what stops it (nothing is written)."""
+    scope = _scope_from(contest, form)
+    try:
+        found = services.subjects(scope)
+        return scope, found, services.check(scope, found=found, allow_unprintable=form.allow_unprintable.data)
+    except services.CertificatesRefused as err:
+        return scope, [], err.messages
+
+
 @bp.route("/manage/<code>/check", methods=["POST"])
 def check(code: str):
     contest = _contest(code)
@@ -430,17 +440,12 @@ def check(code: str):
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("certificates.manage", code=code))
-    scope = _scope_from(contest, form)
-    try:
-        problems = services.check(scope, allow_unprintable=form.allow_unprintable.data)
-        found = len(services.subjects(scope))
-    except services.CertificatesRefused as err:
-        problems, found = err.messages, 0
+    scope, found, problems = _examine(contest, form)
     db.session.commit()
     if problems:
-        checked = _("%(scope)s：共 %(n)d 份。", scope=translate(scope.describe()), n=found)
+        checked = _("%(scope)s：共 %(n)d 份。", scope=translate(scope.describe()), n=len(found))
     else:
-        checked = _("%(scope)s：共 %(n)d 份，可以生成。", scope=translate(scope.describe()), n=found)
+        checked = _("%(scope)s：共 %(n)d 份，可以生成。", scope=translate(scope.describe()), n=len(found))
     return _manage_page(contest, form, problems, checked)
 
 
@@ -451,12 +456,7 @@ def batch_start(code: str):
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("certificates.manage", code=code))
-    scope = _scope_from(contest, form)
-    try:
-        found = services.subjects(scope)
-        problems = services.check(scope, found=found, allow_unprintable=form.allow_unprintable.data)
-    except services.CertificatesRefused as err:
-        problems = err.messages
+    scope, found, problems = _examine(contest, form)
     if problems:
         db.session.rollback()
         return _manage_page(contest, form, problems, _("%(scope)s：没有生成。", scope=translate(scope.describe()))), 422
