@@ -94,6 +94,20 @@ def _refused(form, err: setup.SetupRefused) -> None:
     flash(err.message, "error")
 
 
+def _save(form, act) -> tuple[bool, object]:
+    """Validate the form and call one service; on success commit once. ``(False, None)`` means: show the form
+    again, with the problems (the form's, or the service's next to their fields)."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        result = act()
+    except setup.SetupRefused as err:
+        _refused(form, err)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def _page(template: str, form, **context):
     """The form page; 422 when it comes back with errors, so tests and tools can tell."""
     status = 422 if request.method == "POST" and any(field.errors for field in form) else 200
@@ -129,15 +143,10 @@ def contest_new():
         flash(_("您的账号只管理本比赛，不能新建比赛；如需新建，请联系系统管理员。"), "error")
         return redirect(url_for("setup.contest", code=contest.code) if contest else url_for("setup.index"))
     form = ContestSettingsForm()
-    if form.validate_on_submit():
-        try:
-            contest = setup.create_contest(current_user, _contest_values(form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已新建比赛，请继续添加项目和代表团。"), "success")
-            return redirect(url_for("setup.contest", code=contest.code))
+    saved, contest = _save(form, lambda: setup.create_contest(current_user, _contest_values(form)))
+    if saved:
+        flash(_("已新建比赛，请继续添加项目和代表团。"), "success")
+        return redirect(url_for("setup.contest", code=contest.code))
     return _page("contest_form.html", form, contest=None)
 
 
@@ -157,17 +166,12 @@ def contest(code: str):
 def contest_edit(code: str):
     contest = _contest(code)
     form = ContestSettingsForm(data=setup.contest_form_data(contest))
-    if form.validate_on_submit():
-        try:
-            warnings = setup.update_contest(contest, _contest_values(form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存比赛信息。"), "success")
-            for warning in warnings:
-                flash(warning, "warning")
-            return redirect(url_for("setup.contest", code=contest.code))
+    saved, warnings = _save(form, lambda: setup.update_contest(contest, _contest_values(form)))
+    if saved:
+        flash(_("已保存比赛信息。"), "success")
+        for warning in warnings:
+            flash(warning, "warning")
+        return redirect(url_for("setup.contest", code=contest.code))
     return _page("contest_form.html", form, contest=contest)
 
 
@@ -177,16 +181,11 @@ def contest_edit(code: str):
 def event_new(code: str):
     contest = _contest(code)
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = setup.create_event(contest, setup.values_from(setup.EventValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已添加项目“%(name)s”。请为它添加组别（职工组、学生组或不分组），选手才能报名。",
-                    name=event.name), "success")
-            return redirect(url_for("setup.event_edit", code=contest.code, event_id=event.id))
+    saved, event = _save(form, lambda: setup.create_event(contest, setup.values_from(setup.EventValues, form)))
+    if saved:
+        flash(_("已添加项目“%(name)s”。请为它添加组别（职工组、学生组或不分组），选手才能报名。",
+                name=event.name), "success")
+        return redirect(url_for("setup.event_edit", code=contest.code, event_id=event.id))
     return _page("event_form.html", form, contest=contest, event=None)
 
 
@@ -195,15 +194,10 @@ def event_edit(code: str, event_id: int):
     contest = _contest(code)
     event = _event(contest, event_id)
     form = EventForm(obj=event)
-    if form.validate_on_submit():
-        try:
-            setup.update_event(event, setup.values_from(setup.EventValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存项目“%(name)s”。", name=event.name), "success")
-            return redirect(url_for("setup.contest", code=contest.code))
+    saved, _result = _save(form, lambda: setup.update_event(event, setup.values_from(setup.EventValues, form)))
+    if saved:
+        flash(_("已保存项目“%(name)s”。", name=event.name), "success")
+        return redirect(url_for("setup.contest", code=contest.code))
     _by_event, by_group = setup.registration_counts(contest)
     return _page("event_form.html", form, contest=contest, event=event, by_group=by_group)
 
@@ -242,15 +236,10 @@ def group_new(code: str, event_id: int):
     contest = _contest(code)
     event = _event(contest, event_id)
     form = GroupForm()
-    if form.validate_on_submit():
-        try:
-            group = setup.create_group(event, setup.values_from(setup.GroupValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已为“%(event)s”添加组别“%(name)s”。", event=event.name, name=group.name), "success")
-            return redirect(url_for("setup.event_edit", code=contest.code, event_id=event.id))
+    saved, group = _save(form, lambda: setup.create_group(event, setup.values_from(setup.GroupValues, form)))
+    if saved:
+        flash(_("已为“%(event)s”添加组别“%(name)s”。", event=event.name, name=group.name), "success")
+        return redirect(url_for("setup.event_edit", code=contest.code, event_id=event.id))
     return _page("group_form.html", form, contest=contest, event=event, group=None)
 
 
@@ -259,15 +248,10 @@ def group_edit(code: str, group_id: int):
     contest = _contest(code)
     group = _group(contest, group_id)
     form = GroupForm(obj=group)
-    if form.validate_on_submit():
-        try:
-            setup.update_group(group, setup.values_from(setup.GroupValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存组别“%(name)s”。", name=group.name), "success")
-            return redirect(url_for("setup.event_edit", code=contest.code, event_id=group.event_id))
+    saved, _result = _save(form, lambda: setup.update_group(group, setup.values_from(setup.GroupValues, form)))
+    if saved:
+        flash(_("已保存组别“%(name)s”。", name=group.name), "success")
+        return redirect(url_for("setup.event_edit", code=contest.code, event_id=group.event_id))
     return _page("group_form.html", form, contest=contest, event=group.event, group=group)
 
 
@@ -296,15 +280,11 @@ def group_delete(code: str, group_id: int):
 def delegation_new(code: str):
     contest = _contest(code)
     form = DelegationForm()
-    if form.validate_on_submit():
-        try:
-            delegation = setup.create_delegation(contest, setup.values_from(setup.DelegationValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已添加代表团“%(name)s”。请为它创建领队账号。", name=delegation.name), "success")
-            return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
+    saved, delegation = _save(form, lambda: setup.create_delegation(
+        contest, setup.values_from(setup.DelegationValues, form)))
+    if saved:
+        flash(_("已添加代表团“%(name)s”。请为它创建领队账号。", name=delegation.name), "success")
+        return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
     return _page("delegation_form.html", form, contest=contest, delegation=None)
 
 
@@ -327,15 +307,11 @@ def delegation_edit(code: str, delegation_id: int):
     contest = _contest(code)
     delegation = _delegation(contest, delegation_id)
     form = DelegationForm(obj=delegation)
-    if form.validate_on_submit():
-        try:
-            setup.update_delegation(delegation, setup.values_from(setup.DelegationValues, form))
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存代表团“%(name)s”。", name=delegation.name), "success")
-            return redirect(url_for("setup.contest", code=contest.code) + "#delegations")
+    saved, _result = _save(form, lambda: setup.update_delegation(
+        delegation, setup.values_from(setup.DelegationValues, form)))
+    if saved:
+        flash(_("已保存代表团“%(name)s”。", name=delegation.name), "success")
+        return redirect(url_for("setup.contest", code=contest.code) + "#delegations")
     return _page("delegation_form.html", form, contest=contest, delegation=delegation,
                  accounts=setup.delegation_accounts(delegation),
                  approved=setup.approved_counts(contest).get(delegation.id, 0))
@@ -346,16 +322,11 @@ def delegation_account(code: str, delegation_id: int):
     contest = _contest(code)
     delegation = _delegation(contest, delegation_id)
     form = DelegationAccountForm()
-    if form.validate_on_submit():
-        try:
-            user = setup.create_delegation_account(delegation, form.username.data, form.display_name.data,
-                                                   form.password.data)
-        except setup.SetupRefused as err:
-            _refused(form, err)
-        else:
-            db.session.commit()
-            flash(_("已创建领队账号“%(username)s”。请把用户名和初始密码交给领队，并提醒其登录后修改密码。",
-                    username=user.username), "success")
-            return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
+    saved, user = _save(form, lambda: setup.create_delegation_account(
+        delegation, form.username.data, form.display_name.data, form.password.data))
+    if saved:
+        flash(_("已创建领队账号“%(username)s”。请把用户名和初始密码交给领队，并提醒其登录后修改密码。",
+                username=user.username), "success")
+        return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
     return _page("account_form.html", form, contest=contest, delegation=delegation,
                  accounts=setup.delegation_accounts(delegation))
