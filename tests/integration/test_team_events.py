@@ -150,3 +150,33 @@ def test_team_is_one_entry_from_draw_to_certificates(team_event):
     winners = [s for s in found if s.registration_id in second]
     assert all(s.award == "金牌" for s in winners)
     assert {s.name for s in winners} == {db.session.get(Registration, i).name for i in second}
+
+
+def test_recusal_and_stations_follow_the_whole_team(team_event):
+    """A judge from the unit of any member may not mark the team; every member's admission card shows the
+    station the team drew."""
+    from certificates.services import _stations
+    from contests.draw import run_stations
+    from contests.judges import recusal_reasons
+    from contests.models import JudgeProfile
+
+    event, delegations, people = team_event
+    organiser, encryption = _user("organiser"), _user("encryption")
+    for d in delegations:
+        teams.form_team(event, d.id, people[d.id], organiser)
+    run_order(event, organiser)
+    run_codes(event, encryption)
+    run_stations(event, organiser)
+    first = people[delegations[0].id]
+    second_member = db.session.get(Registration, first[1])
+    second_member.employer = "柳州市第一职业技术学校"
+    judge = _user("judge-dg-1")
+    profile = db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == judge.id))
+    profile.unit, profile.delegation_id = "柳州市第一职业技术学校", None
+    db.session.commit()
+
+    entry = db.session.get(Registration, first[0])
+    assert "同一单位" in recusal_reasons(judge.id, entry)  # the entry carries its members' conflicts
+
+    stations = _stations(first)
+    assert stations[first[0]] and stations[first[1]] == stations[first[0]]
