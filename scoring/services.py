@@ -317,8 +317,12 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
         raise JudgingError(_("该评分项没有分配给您，不能评分"), 403, "aspect_id")
     if registration is None:
         raise JudgingError(_("选手编号“%(code)s”不存在", code=code[:20]), 404, "code")
-    if ctx.recusal:
-        reasons = "、".join(ctx.recusal)
+    recusal = ctx.recusal
+    if not recusal and registration is not None and event.team_size > 1:
+        # A team's entry: a conflict with any member counts (the one-query context sees only the entry).
+        recusal = judges.recusal_reasons(user.id, registration)
+    if recusal:
+        reasons = "、".join(recusal)
         raise JudgingError(_("您须回避选手 %(code)s（%(reasons)s），不能评分", code=code, reasons=reasons), 403, "code")
     if ctx.sheet_status == "signed":
         raise JudgingError(_("这张评分表已签字锁定，需裁判长填写原因解锁后才能修改"), 409)

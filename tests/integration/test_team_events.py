@@ -177,6 +177,16 @@ def test_recusal_and_stations_follow_the_whole_team(team_event):
 
     entry = db.session.get(Registration, first[0])
     assert "同一单位" in recusal_reasons(judge.id, entry)  # the entry carries its members' conflicts
+    # …and the score sheet refuses the judge's mark for the team, though the entry's own unit differs.
+    from scoring.results_demo import first_aspect_id, simple_scheme
+    from scoring.services import JudgingError, save_mark
+
+    simple_scheme(event)
+    db.session.commit()
+    code = db.session.scalar(select(DrawResult.code).where(DrawResult.registration_id == entry.id))
+    with pytest.raises(JudgingError, match="您须回避选手.*同一单位"):
+        save_mark(judge, event, {"key": "k" * 32, "aspect_id": first_aspect_id(event), "code": code, "value": "50"})
+    db.session.rollback()
 
     stations = _stations(first)
     assert stations[first[0]] and stations[first[1]] == stations[first[0]]
