@@ -605,14 +605,18 @@ def admission_card(reg_id: int):
         )
     found = [s for s in services.subjects(_admission_scope(reg)) if s.registration_id == reg.id]
     db.session.commit()
+    return _admission_pdf(_admission_scope(reg), found, reg.name, back=url_for("main.home"))
+
+
+def _admission_pdf(scope: services.Scope, found: list, name: str, back: str):
+    """The admission cards as one PDF, or the page saying why they cannot be made."""
     try:
-        pdf = services.admission_pdf(_admission_scope(reg), found)
+        pdf = services.admission_pdf(scope, found)
     except (services.CertificatesRefused, CertificateError) as err:
         messages = err.messages if isinstance(err, services.CertificatesRefused) else [err.message]
-        return render_template(
-            "certificates/problem.html", title=_("参赛证无法生成"), problems=messages, back=url_for("main.home")
-        ), 422
-    return _pdf(pdf, _("参赛证-%(name)s.pdf", name=reg.name))
+        return render_template("certificates/problem.html", title=_("参赛证无法生成"), problems=messages,
+                               back=back), 422
+    return _pdf(pdf, _("参赛证-%(name)s.pdf", name=name))
 
 
 @bp.route("/admission/delegation.pdf")
@@ -626,14 +630,7 @@ def admission_delegation():
     if not found:
         flash(_("本代表队还没有经组委会确认的选手。"), "error")
         return redirect(url_for("certificates.mine"))
-    try:
-        pdf = services.admission_pdf(scope, found)
-    except (services.CertificatesRefused, CertificateError) as err:
-        messages = err.messages if isinstance(err, services.CertificatesRefused) else [err.message]
-        return render_template(
-            "certificates/problem.html", title=_("参赛证无法生成"), problems=messages, back=url_for("certificates.mine")
-        ), 422
-    return _pdf(pdf, _("参赛证-%(name)s.pdf", name=delegation.name))
+    return _admission_pdf(scope, found, delegation.name, back=url_for("certificates.mine"))
 
 
 @bp.route("/checkin/<int:reg_id>/<token>")
