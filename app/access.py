@@ -47,6 +47,12 @@ def declare(endpoints: dict[str, str | frozenset[Role]]) -> None:
     ACCESS.update(endpoints)
 
 
+def require_contest(contest_id: int) -> None:
+    """Staff bound to one contest (``User.contest_id``) reach only its objects: another contest's gives 403."""
+    if current_user.contest_id not in (None, contest_id):
+        abort(403)
+
+
 def allowed(endpoint: str, role: Role | None) -> bool:
     rule = ACCESS.get(endpoint)
     if rule is None:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.access import CHIEF, CONT, DEL, JUDGE, ORG, PUBLIC, declare
+from app.access import CHIEF, CONT, DEL, JUDGE, ORG, PUBLIC, declare, require_contest
 from app.extensions import db
 from app.i18n import cn_date, flash, translate
 from app.roles import Role
@@ -87,8 +87,7 @@ def _contest(code: str) -> Contest:
     contest = db.session.scalar(select(Contest).where(Contest.code == code))
     if contest is None:
         abort(404)
-    if current_user.contest_id not in (None, contest.id):
-        abort(403)
+    require_contest(contest.id)
     return contest
 
 
@@ -119,8 +118,7 @@ def _org_certificate(cert_id: int) -> IssuedCertificate:
     cert = db.session.get(IssuedCertificate, cert_id)
     if cert is None:
         abort(404)
-    if current_user.contest_id not in (None, cert.contest_id):
-        abort(403)
+    require_contest(cert.contest_id)
     return cert
 
 
@@ -490,8 +488,7 @@ def _batch(batch_id: int) -> CertificateBatch:
     batch = db.session.get(CertificateBatch, batch_id)
     if batch is None:
         abort(404)
-    if current_user.contest_id not in (None, batch.contest_id):
-        abort(403)
+    require_contest(batch.contest_id)
     return batch
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import access
-from app.access import ENC, ORG, SUP
+from app.access import ENC, ORG, SUP, require_contest
 from app.extensions import db
 from app.i18n import flash
 from contests import draw
@@ -37,8 +37,7 @@ def _event(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
     if event is None:
         abort(404)
-    if current_user.contest_id not in (None, event.contest_id):
-        abort(403)
+    require_contest(event.contest_id)
     return event
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import access, login_cards
-from app.access import ORG
+from app.access import ORG, require_contest
 from app.card_forms import IssueCardsForm, RevokeCardsForm
 from app.extensions import db
 from app.models import User
@@ -44,8 +44,7 @@ def _event(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
     if event is None:
         abort(404)
-    if current_user.contest_id not in (None, event.contest_id):
-        abort(403)
+    require_contest(event.contest_id)
     return event
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import ORG, declare
+from app.access import ORG, declare, require_contest
 from app.extensions import db
 from app.i18n import flash
 from contests import services, setup
@@ -56,8 +56,7 @@ def _contest(code: str) -> Contest:
     contest = db.session.scalar(select(Contest).where(Contest.code == code))
     if contest is None:
         abort(404)
-    if current_user.contest_id not in (None, contest.id):
-        abort(403)
+    require_contest(contest.id)
     return contest
 
 
