@@ -3,15 +3,21 @@
 Each entry's hash covers its own content and the previous entry's hash, so editing or deleting any row
 breaks the chain from that point on; ``flask audit verify`` finds the first broken link.
 
-Entries are numbered through a one-row ``audit_head`` table that every writer updates. The UPDATE takes a
-row lock (PostgreSQL) or the write lock (SQLite), so two requests can never chain to the same predecessor:
-the chain stays a single line under concurrency, without in-process locks.
+Writing and chaining are two steps, so that writers never wait for one another:
 
-That lock is held until the transaction commits, so it is taken as late as possible: ``record`` only
-collects the entry; when the session commits, the changes are flushed first and then the collected entries
-are chained and written, right before COMMIT (``_write_pending``). Every request then holds the chain for
-two statements and the commit, wherever in its work it recorded. Entries recorded inside a savepoint that is
-rolled back are dropped with it.
+- **Written with the change.** ``record`` collects an entry; when the session commits, the changes are
+  flushed and the collected entries inserted in the same transaction (``_write_pending``), so an entry exists
+  exactly when its change does. Entries recorded inside a savepoint that is rolled back are dropped with it.
+  A new entry has no ``seq`` and no hash yet: it is *waiting to be sealed*.
+- **Sealed in order.** ``seal`` locks the one-row ``audit_head`` (a row lock on PostgreSQL, the write lock on
+  SQLite), numbers the waiting entries in the order they were written (by id), chains their hashes and moves
+  the head. Two sealers queue on that lock, so the chain stays a single line without in-process locks.
+
+Chaining inside every request made the head row the one point every write in the system passed through,
+holding its lock until COMMIT: under 200 judges saving at once, mark saves queued there (bench_load.py).
+Now the job worker seals once a minute (``certificates.jobs.seal_audit_trail``), and ``flask audit seal``,
+``flask audit verify`` and a contest export seal first. The price: an entry is tamper-evident from its
+sealing, not from its commit: at most a minute later while the worker runs.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    seq: Mapped[int | None] = mapped_column(unique=True)  # None: written, waiting to be sealed
     at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
@@ -57,23 +63,17 @@ class AuditEntry(db.Model):
     before: Mapped[str] = mapped_column(Text, default="")
     after: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     def content(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "user_id": self.user_id,
-            "username": self.username,
-            "role": self.role,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "before": self.before,
-            "after": self.after,
-            "ip": self.ip,
-        }
+        return _content({column: getattr(self, column) for column in _COLUMNS}, self.seq)
+
+
+def _content(values, seq: int | None) -> dict[str, Any]:
+    """What an entry's hash covers: its number and everything it says."""
+    return {"seq": seq, "at": values["at"].isoformat(timespec="microseconds"),
+            **{column: values[column] for column in _COLUMNS if column != "at"}}
 
 
 def entry_hash(content: dict[str, Any], prev_hash: str) -> str:
@@ -89,7 +89,7 @@ def _dump(value: Any) -> str:
 
 def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
            object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
-    """Add an audit entry to the current transaction: written, chained, when it commits; gone if it rolls back."""
+    """Add an audit entry to the current transaction: written when it commits, gone if it rolls back."""
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "id", "")
@@ -114,22 +114,38 @@ def record(action: str, obj: Any = None, *, before: Any = None, after: Any = Non
     return entry
 
 
-def append(entries: list[AuditEntry], connection) -> tuple[int, int]:
-    """Chain these entries after the head and write them (head locked until the commit); returns their seqs."""
-    head = connection.execute(_NEXT, {"n": len(entries)}).one_or_none()
-    if head is None:  # first entry ever: create the head row
+def seal(connection=None) -> int:
+    """Chain every entry waiting to be sealed, in the order written; returns how many. The head stays locked
+    until the caller commits."""
+    connection = connection or db.session.connection()
+    head = connection.execute(_LOCK_HEAD).one_or_none()
+    if head is None:  # first seal ever: create the head row
         connection.execute(insert(AuditHead).values(id=1, seq=0, last_hash=GENESIS))
-        head = connection.execute(_NEXT, {"n": len(entries)}).one()
-    last, prev = head
-    first = last - len(entries) + 1
-    for seq, entry in enumerate(entries, first):
-        entry.seq, entry.prev_hash = seq, prev
-        entry.hash = prev = entry_hash(entry.content(), prev)
+        head = connection.execute(_LOCK_HEAD).one()
+    seq, last_hash = head
+    sealed = 0
+    while waiting := connection.execute(_WAITING).mappings().all():
+        links = []
+        for row in waiting:
+            seq += 1
+            digest = entry_hash(_content(row, seq), last_hash)
+            links.append({"entry_id": row["id"], "seq": seq, "prev_hash": last_hash, "hash": digest})
+            last_hash = digest
+        connection.execute(_SEAL_ENTRY, links)
+        sealed += len(links)
+    if sealed:
+        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": last_hash})
+    return sealed
+
+
+def append(entries: list[AuditEntry], connection) -> tuple[int, int]:
+    """Write these entries and seal the chain now (a contest import); returns the seqs the entries got."""
     rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
-    for i in range(0, len(rows), 1000):
-        connection.execute(insert(AuditEntry), rows[i:i + 1000])
-    connection.execute(_SET_HASH, {"hash": prev})
-    return first, last
+    ids = [connection.execute(insert(AuditEntry).returning(AuditEntry.id), row).scalar_one() for row in rows]
+    seal(connection)
+    seqs = connection.execute(select(AuditEntry.seq).where(AuditEntry.id.in_([ids[0], ids[-1]]))
+                              .order_by(AuditEntry.id)).scalars().all()
+    return seqs[0], seqs[-1]
 
 
 _PENDING = "saiwu_audit_pending"
@@ -145,7 +161,8 @@ def _write_pending(session: Session) -> None:
         for entry, _transaction, obj in pending:
             if obj is not None:
                 entry.object_id = str(getattr(obj, "id", "") or "")
-        append([entry for entry, _transaction, _obj in pending], session.connection())
+        rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry, _transaction, _obj in pending]
+        session.connection().execute(insert(AuditEntry), rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -170,10 +187,11 @@ def _forget_at_the_end(session: Session, transaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-_NEXT = text("UPDATE audit_head SET seq = seq + :n WHERE id = 1 RETURNING seq, last_hash")
-_SET_HASH = text("UPDATE audit_head SET last_hash = :hash WHERE id = 1")
-_COLUMNS = ("seq", "at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after",
-            "ip", "prev_hash", "hash")
+_LOCK_HEAD = text("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
+_MOVE_HEAD = text("UPDATE audit_head SET seq = :seq, last_hash = :hash WHERE id = 1")
+_WAITING = select(AuditEntry.__table__).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id).limit(1000)
+_SEAL_ENTRY = text("UPDATE audit_entry SET seq = :seq, prev_hash = :prev_hash, hash = :hash WHERE id = :entry_id")
+_COLUMNS = ("at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after", "ip")
 
 
 @dataclass(frozen=True)
@@ -188,17 +206,23 @@ class ChainReport:
 
 
 def verify() -> ChainReport:
-    """Walk the chain in order; report the first entry that was edited, removed or inserted."""
+    """Seal what is waiting, then walk the chain in order; report the first entry that was edited, removed or
+    inserted. The caller commits (the sealing)."""
+    seal()
     prev, expected_seq, checked = GENESIS, 1, 0
-    for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
-        if entry.seq != expected_seq:
+    rows = db.session.execute(select(AuditEntry.__table__).where(AuditEntry.seq.is_not(None))
+                              .order_by(AuditEntry.seq),
+                              execution_options={"yield_per": 1000}).mappings()
+    for row in rows:
+        seq = row["seq"]
+        if seq != expected_seq:
             return ChainReport(checked, expected_seq, Msg("第 {n} 条记录缺失（被删除）", n=expected_seq))
-        if entry.prev_hash != prev:
-            return ChainReport(checked, entry.seq, Msg("第 {n} 条记录与前一条的链接不符", n=entry.seq))
-        if entry_hash(entry.content(), prev) != entry.hash:
-            return ChainReport(checked, entry.seq, Msg("第 {n} 条记录的内容被修改", n=entry.seq))
-        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    head = db.session.get(AuditHead, 1)
+        if row["prev_hash"] != prev:
+            return ChainReport(checked, seq, Msg("第 {n} 条记录与前一条的链接不符", n=seq))
+        if entry_hash(_content(row, seq), prev) != row["hash"]:
+            return ChainReport(checked, seq, Msg("第 {n} 条记录的内容被修改", n=seq))
+        prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
+    head = db.session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one_or_none()
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(checked, checked + 1, Msg("第 {n} 条及以后的记录缺失（被删除）", n=checked + 1))
     return ChainReport(checked, None, "")

@@ -44,11 +44,21 @@ def register_cli(app: Flask) -> None:
         from app.audit import verify
 
         report = verify()
+        db.session.commit()  # the entries it sealed first
         if report.ok:
             click.echo(f"审计链完整：共 {report.checked} 条记录。")
             return
         click.echo(f"审计链断裂：{report.problem}（之前 {report.checked} 条完好）。", err=True)
         raise SystemExit(1)
+
+    @audit_cli.command("seal")
+    def audit_seal():
+        """把等待封存的审计记录接入哈希链（作业进程每分钟自动做一次）。"""
+        from app.audit import seal
+
+        sealed = seal()
+        db.session.commit()
+        click.echo(f"已封存 {sealed} 条记录。")
 
     app.cli.add_command(audit_cli)
 

@@ -58,6 +58,6 @@ def readyz():
 @bp.route("/audit")
 def audit_log():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries = db.paginate(select(AuditEntry).order_by(AuditEntry.seq.desc()), page=page, per_page=50,
+    entries = db.paginate(select(AuditEntry).order_by(AuditEntry.id.desc()), page=page, per_page=50,
                           error_out=False)
     return render_template("audit.html", entries=entries)

@@ -519,7 +519,8 @@ def _export_audit(source_ids: dict[str, set], export_ids: dict[str, dict[Any, in
     users = source_ids["user"]
     external_users = export_ids["user"]
     rows, positions = [], []
-    for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(2000):
+    chain_order = (AuditEntry.seq.is_(None), AuditEntry.seq, AuditEntry.id)  # then any still waiting to be sealed
+    for e in db.session.scalars(select(AuditEntry).order_by(*chain_order)).yield_per(2000):
         if e.action in TRANSFER_ACTIONS:
             continue
         table = class_tables.get(e.object_type)
@@ -1049,6 +1050,8 @@ def export_command(code: str, out: Path | None):
     """导出一项比赛的全部数据（JSON，含账号、评分各版本、成绩、证书、审计记录和上传的文件）。"""
     from app import audit
 
+    audit.seal()  # the contest's entries travel with their place in the chain
+    db.session.commit()
     try:
         doc = export_contest(code)
     except TransferRefused as err:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import update
 
 from app.extensions import db
@@ -70,6 +70,19 @@ def _app_context():
 def render_batch_task(batch_id: int) -> None:
     with _app_context():
         run_batch(batch_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def seal_audit_trail() -> None:
+    """Chain the audit entries written since the last minute (``app.audit``: writers never wait for the
+    chain). This is the app's one job queue, so the audit trail's chore runs here beside the certificates."""
+    from app import audit
+
+    with _app_context():
+        sealed = audit.seal()
+        db.session.commit()
+        if sealed:
+            log.info("sealed %s audit entries", sealed)
 
 
 def enqueue(batch_id: int) -> None:

@@ -99,7 +99,7 @@ def test_upheld_appeal_corrects_a_mark_and_results_are_recomputed(app_):
     assert decided.status == "upheld" and decided.marks_changed == 1
     stored = db.session.scalar(select(StoredResult).where(StoredResult.registration_id == reg.id))
     assert stored.total == 99 and stored.rank == 1
-    actions = [a for (a,) in db.session.execute(select(AuditEntry.action).order_by(AuditEntry.seq))]
+    actions = [a for (a,) in db.session.execute(select(AuditEntry.action).order_by(AuditEntry.id))]
     assert actions[-3:] == ["mark_saved", "appeal_decided", "results_recomputed"]
 
 

@@ -58,7 +58,7 @@ def contest_form(contest: Contest, **changes) -> dict:
 
 
 def audit_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
 def state() -> tuple:

@@ -220,7 +220,7 @@ def test_confirming_logs_the_judge_in_once(app, dg, tokens):
     card = card_of("judge-dg-1")
     assert card.used_at is not None and card.used_ip == "127.0.0.1"
     assert user("judge-dg-1").last_login_at is not None
-    actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))][-2:]
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))][-2:]
     assert actions == ["login_card_used", "login"]
 
     # The same card again, on another tablet: refused with the message, nobody logged in.
