@@ -30,11 +30,14 @@ def create_app(overrides: dict | None = None, config_name: str | None = None) ->
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), config_name, overrides))
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
-    if app.config.get("PROXY_FIX") or app.config["ENV_NAME"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     _init_extensions(app)
     _register_blueprints(app)
+    from scoring.public_pages import PublicPages
+
+    app.wsgi_app = PublicPages(app, app.wsgi_app)  # results day: cached public pages before Flask is entered
+    if app.config.get("PROXY_FIX") or app.config["ENV_NAME"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from app import access, errors, logs, security
 
@@ -119,6 +122,11 @@ def _sqlite_transactions(engine) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
+    # psycopg prepares a statement on its fifth use and keeps 100: Saiwu has more distinct statements than
+    # that, so at the default the cache was thrown away (DEALLOCATE ALL) and rebuilt again and again.
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.prepared_max = 1000
+        return
     # WAL lets readers go on while one request writes; foreign keys are off by default in SQLite;
     # the busy timeout makes a second writer wait instead of failing at once.
     if type(dbapi_connection).__module__.startswith("sqlite3"):

@@ -30,22 +30,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+access = logging.getLogger("saiwu.access")
+
+
+def request_id(given: str) -> str:
+    """The proxy's request id when it sent a sane one, else a new one."""
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def log_request(method: str, path: str, status: int, started: float, user, ip: str | None, rid: str) -> None:
+    # A login card's token is a password until it is used: never write it to the logs.
+    access.info("request", extra={"fields": {
+        "method": method, "path": SECRET_PATH.sub(r"\1…", path), "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 1), "user": user, "ip": ip, "request_id": rid,
+    }})
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("JSON_LOGS", app.config["ENV_NAME"] == "production"):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
         app.logger.handlers[:] = [handler]
         app.logger.setLevel(logging.INFO)
-    access = logging.getLogger("saiwu.access")
-
-    def _loggable(path: str) -> str:
-        # A login card's token is a password until it is used: never write it to the logs.
-        return SECRET_PATH.sub(r"\1…", path)
 
     @app.before_request
     def _start():
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.started = time.perf_counter()
 
     @app.after_request
@@ -53,12 +63,8 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.endpoint != "static":
             # The id from the session, not current_user: logging must never load from the database.
-            user = session.get("_user_id")
-            access.info("request", extra={"fields": {
-                "method": request.method, "path": _loggable(request.path), "status": response.status_code,
-                "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-                "user": user, "ip": request.remote_addr,
-            }})
+            log_request(request.method, request.path, response.status_code, g.get("started", time.perf_counter()),
+                        session.get("_user_id"), request.remote_addr, g.get("request_id", ""))
         return response
 
     if app.config.get("JSON_LOGS", app.config["ENV_NAME"] == "production"):

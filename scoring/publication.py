@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from app import audit
 from app.extensions import db
@@ -46,7 +46,6 @@ from scoring.results_models import (
     PUBLISHED,
     Appeal,
     ResultSettings,
-    ResultsVersion,
     StoredResult,
 )
 
@@ -187,44 +186,29 @@ def _cached(contest_id: int, key: int, build):
 
 
 def forget_local_cache() -> None:
+    from scoring import public_pages
+
     with _lock:
         _cache.clear()
-        _pages.clear()
+    public_pages.forget()
 
 
-# Whole public pages, rendered once per (page, language, results version): the readers' load on results day
-# is almost all the same few pages. The version is read from the database on every request (one query), so
-# every process sees a change at once; a page of an older version is never served.
-_pages: dict[tuple, str] = {}
-PAGE_LIMIT = 500
-
-
-def page_version(code: str | None) -> tuple | None:
+def page_version(code: str | None, connection=None) -> tuple | None:
     """The results version a public page of this contest (or, without a code, the index) depends on;
-    None for an unknown contest."""
+    None for an unknown contest. Asked on every public page view, so it is plain SQL (no statement to build)
+    and may run on a connection of its own outside any transaction (``public_pages``)."""
+    run = (connection or db.session).execute
     if code is None:
-        return tuple(db.session.execute(
-            select(func.count(Contest.id), func.coalesce(func.sum(ResultsVersion.version), 0))
-            .select_from(Contest).outerjoin(ResultsVersion, ResultsVersion.contest_id == Contest.id)).one())
-    row = db.session.execute(
-        select(Contest.id, ResultsVersion.version).outerjoin(ResultsVersion, ResultsVersion.contest_id == Contest.id)
-        .where(Contest.code == code)).one_or_none()
+        return tuple(run(_INDEX_VERSION).one())
+    row = run(_CONTEST_VERSION, {"code": code}).one_or_none()
     return None if row is None else (row[0], row[1] or 1)
 
 
-def cached_page(key: tuple, build) -> str:
-    with _lock:
-        if key in _pages:
-            stats["hits"] += 1
-            return _pages[key]
-    page = build()
-    if isinstance(page, str):
-        with _lock:
-            stats["misses"] += 1
-            if len(_pages) >= PAGE_LIMIT:
-                _pages.clear()  # versions move on; a full clear is simpler than tracking the old ones
-            _pages[key] = page
-    return page
+_INDEX_VERSION = text("SELECT count(contest.id), coalesce(sum(results_version.version), 0) FROM contest "
+                      "LEFT OUTER JOIN results_version ON results_version.contest_id = contest.id")
+_CONTEST_VERSION = text("SELECT contest.id, results_version.version FROM contest "
+                        "LEFT OUTER JOIN results_version ON results_version.contest_id = contest.id "
+                        "WHERE contest.code = :code")
 
 
 def published_events(contest: Contest) -> list[tuple[Event, ResultSettings]]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from functools import wraps
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +21,7 @@ from app.i18n import flash, translate
 from app.roles import Role
 from app.text import joined
 from contests.models import Contest, Event, JudgeAssignment, Registration
-from scoring import appeals, charts, publication, results, results_export, results_forward
+from scoring import appeals, charts, public_pages, publication, results, results_export, results_forward
 from scoring.results_forms import AppealForm, DecisionForm, ForwardForm, InputsForm, PublishForm, SettingsForm, TieForm
 from scoring.results_models import Appeal, StoredResult
 from scoring.results_policy import PRESETS, describe_awards, parse_award_policy, tie_breaks_text
@@ -129,21 +127,10 @@ def _form_errors(form) -> None:
 # -- public --------------------------------------------------------------------------------------------
 
 def for_the_public(view):
-    """Serve anonymous readers the page rendered once per language and results version.
-
-    Logged-in people (their menu differs) and anyone with a message waiting get a fresh page. Every write that
-    changes results bumps the version in the database, so the next view anywhere is fresh.
-    """
-    @wraps(view)
-    def wrapper(**kwargs):
-        if current_user.is_authenticated or session.get("_flashes"):
-            return view(**kwargs)
-        version = publication.page_version(kwargs.get("code"))
-        if version is None:
-            return view(**kwargs)  # an unknown contest: the view answers 404
-        key = (request.endpoint, request.full_path, str(get_locale()), version)
-        return publication.cached_page(key, lambda: view(**kwargs))
-    return wrapper
+    """This page may be answered to readers who are not logged in from the public page cache
+    (``scoring/public_pages.py``): rendered once per language and results version."""
+    public_pages.ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return view
 
 
 @bp.route("/")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User
 from contests.models import Contest, Event, Registration
-from scoring import publication, results
+from scoring import public_pages, publication, results
 from scoring.results_demo import confirm_and_decrypt, first_aspect_id, put_mark, score_event
 from scoring.results_models import ANNOUNCED
 from tests.support.web import login, post_form
@@ -72,10 +72,10 @@ def test_cached_public_page_is_fresh_after_a_mark_change(app_):
     results.recompute_event(event)
     _publish(event)
     publication.forget_local_cache()
-    before = dict(publication.stats)
+    before = dict(public_pages.stats)
     first = client.get("/results/FP2020/DG").get_data(as_text=True)
     client.get("/results/FP2020/DG")
-    assert publication.stats["hits"] > before["hits"]  # the second view came from the cache
+    assert public_pages.stats["hits"] > before["hits"]  # the second view came from the cache
     assert "70.00" in first and "71.50" not in first
 
     # Arbitration corrects a mark (a new version), results are recomputed: the next view is fresh.
@@ -217,9 +217,9 @@ def test_public_pages_are_served_from_cache_without_a_session_and_fresh_after_a_
     reader = app_.test_client()
     first = reader.get("/results/FP2020/DG")
     assert "Set-Cookie" not in first.headers
-    hits = publication.stats["hits"]
+    hits = public_pages.stats["hits"]
     assert reader.get("/results/FP2020/DG").get_data(as_text=True) == first.get_data(as_text=True)
-    assert publication.stats["hits"] == hits + 1
+    assert public_pages.stats["hits"] == hits + 1
 
     english = app_.test_client()
     english.set_cookie("lang", "en")
@@ -236,3 +236,49 @@ def test_public_pages_are_served_from_cache_without_a_session_and_fresh_after_a_
     login(staff, "organiser")
     assert "退出" in staff.get("/results/FP2020/DG").get_data(as_text=True)  # their own menu, not the cache
     assert db.session.get(Registration, regs[0]).name in reader.get("/results/FP2020").get_data(as_text=True)
+
+
+def test_the_fast_path_answers_like_flask(app_, caplog):
+    """A page from the public page cache has the security headers, its own request id and an access log
+    line; a reader whose session holds only a form token still gets the cached page; a database that cannot
+    be reached falls through to Flask's 503 page."""
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    event = _event()
+    score_event(event, [70, 90, 80])
+    results.recompute_event(event)
+    _publish(event)
+    publication.forget_local_cache()
+    reader = app_.test_client()
+    first = reader.get("/results/FP2020/DG", headers={"X-Request-ID": "first-request-1"})
+    assert first.headers["X-Request-ID"] == "first-request-1"
+    hits = public_pages.stats["hits"]
+    with caplog.at_level(logging.INFO, logger="saiwu.access"):
+        cached = reader.get("/results/FP2020/DG", headers={"X-Request-ID": "second-request-2"})
+    assert public_pages.stats["hits"] == hits + 1
+    assert cached.headers["X-Request-ID"] == "second-request-2"
+    assert cached.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert cached.headers["Content-Type"].startswith("text/html")
+    line = next(r for r in caplog.records if r.name == "saiwu.access")
+    assert line.fields["path"] == "/results/FP2020/DG" and line.fields["status"] == 200
+    assert line.fields["request_id"] == "second-request-2"
+
+    visitor = app_.test_client()
+    visitor.get("/login")  # a form token in the session, nobody logged in
+    hits = public_pages.stats["hits"]
+    assert visitor.get("/results/FP2020/DG").get_data() == first.get_data()
+    assert public_pages.stats["hits"] == hits + 1
+
+    def unreachable(_code, _connection=None):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    original = publication.page_version
+    publication.page_version = unreachable
+    try:
+        hits = public_pages.stats["hits"]
+        reader.get("/results/FP2020/DG")
+        assert public_pages.stats["hits"] == hits  # not served blind from memory
+    finally:
+        publication.page_version = original
