@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request, session
 from flask import flash as _flash
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
@@ -35,10 +35,21 @@ def translate(value):
     return value
 
 
+FLASH_LIMIT = 20  # more than one page ever shows at once (a contest-wide step: one line per event refused)
+
+
 def flash(message, category: str = "message") -> None:
-    """``flask.flash`` that translates first: the session stores plain text, not the message's template."""
+    """``flask.flash`` that translates first: the session stores plain text, not the message's template.
+
+    Only the last few messages are kept: a client that never opens the page they were meant for (a script,
+    a phone that lost the connection after each save) would otherwise grow its session cookie until the
+    browser drops it, and with it the login.
+    """
     message = translate(message)
     _flash(message if isinstance(message, str) else str(message), category)  # a lazy_gettext value too
+    waiting = session.get("_flashes", [])
+    if len(waiting) > FLASH_LIMIT:
+        session["_flashes"] = waiting[-FLASH_LIMIT:]
 
 
 def cn_date(value: date | datetime | None) -> str:

@@ -200,3 +200,15 @@ def test_chinese_dates(app):
 
     with app.test_request_context():
         assert cn_date(date(2020, 8, 11)) == "2020年8月11日"
+
+
+def test_only_the_last_messages_wait_in_the_session(app):
+    """A client that never opens the page its messages were for must not grow its cookie without end."""
+    from flask import session
+
+    from app.i18n import FLASH_LIMIT, flash
+
+    with app.test_request_context("/"):
+        for i in range(FLASH_LIMIT + 3):
+            flash(f"第 {i} 条", "success")
+        assert [m for _c, m in session["_flashes"]] == [f"第 {i} 条" for i in range(3, FLASH_LIMIT + 3)]
