@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
 from contests import regions
 from contests.forms import RegistrationForm
-from contests.models import Contest, Registration
+from contests.models import Contest, Delegation, Event, EventGroup, Registration
 from contests.registration import PersonEntry
 
 
-def fill_choices(form: RegistrationForm, contest: Contest) -> None:
+@dataclass(frozen=True)
+class Choices:
+    """What the form offers, as plain rows: (event id, event name, group id, group code, group name) and
+    (delegation id, code, name). Read on every registration post, so no Event or Delegation is loaded for
+    the lists; only the ones chosen are (``chosen_event_group``, ``default_delegation``)."""
+
+    groups: list[tuple[int, str, int, str, str]]
+    delegations: list[tuple[int, str, str]]
+
+    @classmethod
+    def of(cls, contest: Contest) -> Choices:
+        groups = db.session.execute(
+            select(Event.id, Event.name, EventGroup.id, EventGroup.code, EventGroup.name)
+            .join(EventGroup, EventGroup.event_id == Event.id).where(Event.contest_id == contest.id)
+            .order_by(Event.position, Event.id, EventGroup.position, EventGroup.id)).all()
+        delegations = db.session.execute(
+            select(Delegation.id, Delegation.code, Delegation.name).where(Delegation.contest_id == contest.id)
+            .order_by(Delegation.code)).all()
+        return cls([tuple(r) for r in groups], [tuple(r) for r in delegations])
+
+
+def fill_choices(form: RegistrationForm, choices: Choices) -> None:
     """Province → city → county lists from what is chosen so far; works without JavaScript (each choice
     can be posted with the 'choose' button and the page comes back with the next list filled)."""
     form.province.choices = [("", _("请选择省份"))] + [(p.code, p.name) for p in regions.provinces()]
@@ -23,10 +48,10 @@ def fill_choices(form: RegistrationForm, contest: Contest) -> None:
     counties = regions.counties_of(city) if city else ()
     form.county_code.choices = [("", _("请选择县（区）"))] + [(c.code, c.name) for c in counties]
     form.event_group.choices = [("", _("请选择"))] + [
-        (f"{e.id}:{g.id}", e.name if g.code == "open" else f"{e.name} · {g.name}")
-        for e in contest.events for g in e.groups
+        (f"{event_id}:{group_id}", event_name if code == "open" else f"{event_name} · {group_name}")
+        for event_id, event_name, group_id, code, group_name in choices.groups
     ]
-    form.delegation.choices = [("", _("请选择代表团"))] + [(str(d.id), d.name) for d in contest.delegations]
+    form.delegation.choices = [("", _("请选择代表团"))] + [(str(i), name) for i, _code, name in choices.delegations]
 
 
 def load_registration(form: RegistrationForm, reg: Registration) -> None:
@@ -51,18 +76,17 @@ def entry_from(form: RegistrationForm) -> PersonEntry:
     )
 
 
-def chosen_event_group(form: RegistrationForm, contest: Contest):
+def chosen_event_group(form: RegistrationForm, choices: Choices) -> tuple[Event | None, EventGroup | None]:
     event_id, _sep, group_id = (form.event_group.data or "").partition(":")
-    for event in contest.events:
-        if str(event.id) == event_id:
-            for group in event.groups:
-                if str(group.id) == group_id:
-                    return event, group
+    for e, _event_name, g, _code, _group_name in choices.groups:
+        if str(e) == event_id and str(g) == group_id:
+            return db.session.get(Event, e), db.session.get(EventGroup, g)
     return None, None
 
 
-def default_delegation(contest: Contest, county_code: str):
+def default_delegation(choices: Choices, county_code: str) -> Delegation | None:
     """A contestant's delegation defaults to the one of their home province (or prefecture, in a
     provincial contest whose delegations are its prefectures): the longest code the county starts with."""
-    matches = [d for d in contest.delegations if (county_code or "").startswith(d.code)]
-    return max(matches, key=lambda d: len(d.code), default=None)
+    matches = [(i, code) for i, code, _name in choices.delegations if (county_code or "").startswith(code)]
+    best = max(matches, key=lambda m: len(m[1]), default=None)
+    return db.session.get(Delegation, best[0]) if best else None

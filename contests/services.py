@@ -128,8 +128,9 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
     if registration is None:
         db.session.add(reg)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        # No savepoint: a refusal ends the whole request's transaction (the caller rolls back), so the
+        # failed flush has nothing else to take with it; the unique key, not a read, decides the race.
+        db.session.flush()
     except IntegrityError:
         raise RegistrationRefused(
             _("这个身份证号码已经报名了本比赛的这个项目，不能重复报名"), {"id_number": _("该身份证号码已报名此项目")}
@@ -166,8 +167,9 @@ def transition(user: User, reg: Registration, action: str, reason: str = "") -> 
 
 
 def _move(reg: Registration, user: User | None, to: str, reason: str) -> None:
-    reg.steps.append(RegistrationStep(from_status=reg.status, to_status=to, reason=reason,
-                                      user_id=getattr(user, "id", None)))
+    # Added, not appended to ``reg.steps``: appending would first load the history just to add to it.
+    db.session.add(RegistrationStep(registration=reg, from_status=reg.status, to_status=to, reason=reason,
+                                    user_id=getattr(user, "id", None)))
     reg.status = to
     reg.status_reason = reason
 

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.access import CONT, DEL, ORG, PUBLIC, declare
@@ -19,12 +18,19 @@ from app.models import User
 from app.passwords import weakness
 from app.roles import Role
 from contests import regions, services, uploads
-from contests.choices import chosen_event_group, default_delegation, entry_from, fill_choices, load_registration
+from contests.choices import (
+    Choices,
+    chosen_event_group,
+    default_delegation,
+    entry_from,
+    fill_choices,
+    load_registration,
+)
 from contests.excel import export_registrations, parse, table_workbook, template
 from contests.forms import ImportForm, ReasonForm, RegistrationForm, SignupForm
 from contests.idnumber import check_mobile, normalize_mobile
 from contests.importing import import_sheet
-from contests.models import Contest, Delegation, Event, Registration
+from contests.models import Contest, Delegation, Registration
 from contests.statistics import Entrant, as_sheets, summarise
 
 bp = Blueprint("contests", __name__, template_folder="templates", url_prefix="/contests")
@@ -55,12 +61,8 @@ declare({
 
 # -- helpers -------------------------------------------------------------------------------------------
 
-def _contest(code: str, *, with_choices: bool = False) -> Contest:
-    query = select(Contest).where(Contest.code == code)
-    if with_choices:  # the registration form lists every event's groups and every delegation: load them at once
-        query = query.options(selectinload(Contest.events).selectinload(Event.groups),
-                              selectinload(Contest.delegations))
-    contest = db.session.scalar(query)
+def _contest(code: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.code == code))
     if contest is None:
         abort(404)
     if current_user.is_authenticated and current_user.role == Role.ORGANISER and \
@@ -139,13 +141,14 @@ def _require_choices(event, group, delegation, contest: Contest, form: Registrat
 def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Registration | None, action_url: str,
                             fixed_delegation: Delegation | None):
     """Handle the registration form for every role: save as draft, submit, or (no JS) choose a region."""
-    fill_choices(form, contest)
+    choices = Choices.of(contest)
+    fill_choices(form, choices)
     if request.method == "POST" and form.validate_on_submit() and "choose_region" not in request.form:
-        event, group = chosen_event_group(form, contest)
+        event, group = chosen_event_group(form, choices)
         chosen = form.delegation.data or ""
         picked = db.session.get(Delegation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
         delegation = fixed_delegation or picked \
-            or default_delegation(contest, form.county_code.data)
+            or default_delegation(choices, form.county_code.data)
         try:
             _require_choices(event, group, delegation, contest, form)
             photo, proof = _uploads(form)
@@ -212,7 +215,7 @@ def signup():
 
 @bp.route("/<code>/register", methods=["GET", "POST"])
 def register(code: str):
-    contest = _contest(code, with_choices=True)
+    contest = _contest(code)
     if not services.registration_open(contest):
         flash(_("现在不在本比赛的报名时间内。"), "error")
         return redirect(url_for("contests.index"))
