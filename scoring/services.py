@@ -301,8 +301,8 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     except (TypeError, ValueError):
         aspect_id = None
     code = str(payload.get("code") or "").strip()
-    registration = draw.registration_for_code(event.id, code) if code else None
-    ctx = _SaveContext.read(user, event, aspect_id, key, registration)
+    ctx = _SaveContext.read(user, event, aspect_id, key, code)
+    registration = ctx.registration
     if ctx.replay:
         done = replayed(key, user.id)
         return Saved(done, False, mark_json(done, str(payload.get("code", "")), False))
@@ -320,7 +320,7 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     recusal = ctx.recusal
     if not recusal and registration is not None and event.team_size > 1:
         # A team's entry: a conflict with any member counts (the one-query context sees only the entry).
-        recusal = judges.recusal_reasons(user.id, registration)
+        recusal = judges.recusal_reasons(user.id, db.session.get(Registration, registration.id))
     if recusal:
         reasons = "、".join(recusal)
         raise JudgingError(_("您须回避选手 %(code)s（%(reasons)s），不能评分", code=code, reasons=reasons), 403, "code")
@@ -384,24 +384,29 @@ class _SaveContext:
     module_confirmed: bool
     current: _Current | None  # the current version of this judge's mark, if any
     results_follow: bool  # the event has results (or is confirmed): a changed mark is recomputed at once
+    registration: SimpleNamespace | None  # the contestant behind the code: id, status, event_id, employer,
+    # delegation_id (never the name); None for an unknown code
 
     @classmethod
-    def read(cls, user: User, event: Event, aspect_id: int | None, key: str,
-             registration: Registration | None) -> _SaveContext:
+    def read(cls, user: User, event: Event, aspect_id: int | None, key: str, code: str) -> _SaveContext:
         params = {"user_id": user.id, "event_id": event.id, "contest_id": event.contest_id, "key": key,
-                  "aspect_id": aspect_id if aspect_id is not None else -1,
-                  "registration_id": registration.id if registration is not None else -1}
+                  "aspect_id": aspect_id if aspect_id is not None else -1, "code": code}
         row = db.session.connection().execute(_context_query(), params).first()
         if row is None:  # the event has no scheme
             replay = replayed(key, user.id) is not None
             assigned = replay or judges.is_assigned(user.id, event.id, chief=False)
-            return cls(replay, assigned, None, None, None, None, [], None, None, False, None, False)
-        (stored, assigned, status, panel_min, panel_step, found_id, code, kind, maximum, step, team, criterion_id,
-         member, same_delegation, profile_id, unit, delegation_id, relation_id, note, sheet_id, sheet_status,
-         confirmed, mark_id, version, value, device, created_at, results_follow) = row
+            return cls(replay, assigned, None, None, None, None, [], None, None, False, None, False, None)
+        (stored, assigned, status, panel_min, panel_step, found_id, aspect_code, kind, maximum, step, team,
+         criterion_id, member, same_delegation, profile_id, unit, delegation_id, relation_id, note, sheet_id,
+         sheet_status, confirmed, mark_id, version, value, device, created_at, results_follow,
+         reg_id, reg_status, reg_event_id, reg_employer, reg_delegation_id) = row
+        registration = None
+        if reg_id is not None:
+            registration = SimpleNamespace(id=reg_id, status=reg_status, event_id=reg_event_id,
+                                           employer=reg_employer, delegation_id=reg_delegation_id)
         aspect = None
         if found_id is not None and (not team or member):  # ``markers``: its team's members, or every judge
-            aspect = SimpleNamespace(id=found_id, code=code, kind=kind, maximum=maximum, step=step, team=team)
+            aspect = SimpleNamespace(id=found_id, code=aspect_code, kind=kind, maximum=maximum, step=step, team=team)
         reasons = []
         if registration is not None and registration.status == "confirmed" and registration.event_id == event.id:
             unit = judges._norm(unit) if profile_id is not None else ""  # as ``judges.recusals`` decides
@@ -416,17 +421,21 @@ class _SaveContext:
         return cls(stored is not None, bool(assigned), status, SimpleNamespace(panel_min=panel_min,
                                                                                panel_step=panel_step),
                    aspect, criterion_id, reasons, sheet_id, sheet_status, confirmed is not None, current,
-                   bool(results_follow))
+                   bool(results_follow), registration)
 
 
 @lru_cache(maxsize=1)
 def _context_query():
     """One row per event with a scheme; every outer join finds at most one row (unique keys)."""
-    from contests.judging_models import JudgeRelationship
+    from contests.judging_models import DrawResult, JudgeRelationship
     from contests.models import Contest, JudgeProfile
     from scoring.results_models import StoredResult
 
-    u, e, a, r = (bindparam(n) for n in ("user_id", "event_id", "aspect_id", "registration_id"))
+    u, e, a = (bindparam(n) for n in ("user_id", "event_id", "aspect_id"))
+    # The contestant behind the code, found here rather than in a query of its own (the draw's codes are
+    # unique per event: at most one row).
+    r = select(DrawResult.registration_id).where(DrawResult.event_id == e, DrawResult.code == bindparam("code")) \
+        .scalar_subquery()
     stored = select(Mark.id).where(Mark.idempotency_key == bindparam("key")).scalar_subquery()
     assigned = select(JudgeAssignment.id).where(
         JudgeAssignment.user_id == u, JudgeAssignment.event_id == e, JudgeAssignment.is_chief.is_(False)).exists()
@@ -445,7 +454,8 @@ def _context_query():
                    Contest.same_delegation_recusal, JudgeProfile.id, JudgeProfile.unit, JudgeProfile.delegation_id,
                    JudgeRelationship.id, JudgeRelationship.note, ScoreSheet.id, ScoreSheet.status,
                    ModuleConfirmation.id, Mark.id, Mark.version, Mark.value, Mark.device, Mark.created_at,
-                   or_(has_results, confirmed))
+                   or_(has_results, confirmed), Registration.id, Registration.status, Registration.event_id,
+                   Registration.employer, Registration.delegation_id)
             .select_from(MarkingScheme)
             .outerjoin(tree, (Criterion.scheme_id == MarkingScheme.id) & (Aspect.id == a))
             .outerjoin(Contest, Contest.id == bindparam("contest_id"))
@@ -456,6 +466,7 @@ def _context_query():
             .outerjoin(ModuleConfirmation, ModuleConfirmation.criterion_id == c)
             .outerjoin(Mark, (Mark.registration_id == r) & (Mark.aspect_id == a) & (Mark.judge_id == u)
                        & (Mark.version == latest))
+            .outerjoin(Registration, Registration.id == r)
             .where(MarkingScheme.event_id == e))
 
 

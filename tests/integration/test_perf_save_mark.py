@@ -1,7 +1,8 @@
 """The tablet's save reads what it checks in one query (``services._SaveContext``): the same answers as the
-checks it replaces — ``scope_for`` (assignment, active scheme, the judge's aspects and their modules),
-``judges.recusals``, the sheet's lock, the module's confirmation, ``latest`` and whether results follow —
-for every judge, contestant and aspect of the demo contest, with random recusal facts."""
+checks it replaces — ``scope_for`` (assignment, active scheme, the judge's aspects and their modules), the
+contestant behind the code, ``judges.recusals``, the sheet's lock, the module's confirmation, ``latest`` and
+whether results follow — for every judge, contestant and aspect of the demo contest, with random recusal
+facts."""
 
 from __future__ import annotations
 
@@ -75,8 +76,14 @@ def _check_every_context(rng: random.Random, events: list[Event]) -> int:
             for code in sorted(codes.values()) + ["无此编号"]:
                 registration = draw.registration_for_code(event.id, code)
                 for aspect_id in rng.sample([a.id for a in aspects], min(4, len(aspects))) + foreign + [None]:
-                    ctx = services._SaveContext.read(user, event, aspect_id, J.key(), registration)
+                    ctx = services._SaveContext.read(user, event, aspect_id, J.key(), code)
                     assert not ctx.replay
+                    if registration is None:
+                        assert ctx.registration is None
+                    else:
+                        assert (ctx.registration.id, ctx.registration.status, ctx.registration.employer,
+                                ctx.registration.delegation_id) == (registration.id, registration.status,
+                                                                    registration.employer, registration.delegation_id)
                     assert ctx.assigned == marking
                     assert ctx.scheme_status == "active"
                     if not marking:  # refused before the aspect matters
@@ -141,7 +148,7 @@ def test_a_save_after_results_exist_audits_the_mark_then_the_recompute(demo):
                                                                       "aspect_id": scope.aspects[0].id,
                                                                       "value": "99"}))
     assert saved.created and saved.body["version"] == 2 and saved.body["value"] == "99"
-    actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq.desc()).limit(2)))
+    actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(2)))
     assert actions == ["results_recomputed", "mark_saved"]
     assert db.session.scalar(select(StoredResult.rank).where(StoredResult.registration_id == reg)) == 1
     # a replay of the same key: the stored version, nothing written
