@@ -5,7 +5,8 @@ under the same load in the same run.
 
 Simulated users (asyncio + aiohttp, one driver process):
 - judges save marks through the API (bearer token, a fresh idempotency key per save);
-- contestants register through the phone form (cookie session, CSRF token, a new ID number each time);
+- contestants register through the phone form (cookie session, CSRF token, a new ID number each time),
+  logged in before the clock starts (a login is a deliberately slow password hash, not the load measured);
 - public readers open the published results page.
 The bare app gets the same users: inserts for judges and contestants, a 50-row page for readers.
 Afterwards every acknowledged mark is looked up in the database by its key: present exactly once.
@@ -140,11 +141,11 @@ async def drive(base: str, bare: bool, setup: dict, seconds: float, counts: dict
 
     from contests.idnumber import make_id_number
 
-    stop_at = time.monotonic() + seconds
+    stop_at = 0.0  # set when every simulated user is signed in: logins are not part of the measured load
     stats = {"marks": Stats(), "register": Stats(), "read": Stats()}
     acked: list[str] = []
     timeout = aiohttp.ClientTimeout(total=60)
-    shared = aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0))
+    shared = aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=1))
 
     async def judge(i: int, targets: dict):
         username, event_id = setup["judges"][i % len(setup["judges"])]
@@ -166,19 +167,25 @@ async def drive(base: str, bare: bool, setup: dict, seconds: float, counts: dict
             if got and got[0] in (200, 201):
                 acked.append(key)
 
-    async def contestant(i: int):
-        rng = random.Random(10_000 + i)
+    async def sign_in(i: int):
+        """A contestant's phone: logged in, the registration form open (before the clock starts)."""
         # unsafe=True: aiohttp keeps no cookies for bare IP addresses otherwise
-        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as own:
-            token = ""
-            if not bare:
-                async with own.get(f"{base}/login") as r:
-                    token = TOKEN.search(await r.text()).group(1)
-                async with own.post(f"{base}/login", data={"username": f"1370000{i:04d}", "password": PASSWORD,
-                                                           "csrf_token": token}, allow_redirects=False) as r:
-                    assert r.status == 302, await r.text()
-                async with own.get(f"{base}/contests/{setup['contest']}/register") as r:
-                    token = TOKEN.search(await r.text()).group(1)
+        own = aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                    connector=aiohttp.TCPConnector(keepalive_timeout=1))
+        token = ""
+        if not bare:
+            async with own.get(f"{base}/login") as r:
+                token = TOKEN.search(await r.text()).group(1)
+            async with own.post(f"{base}/login", data={"username": f"1370000{i:04d}", "password": PASSWORD,
+                                                       "csrf_token": token}, allow_redirects=False) as r:
+                assert r.status == 302, await r.text()
+            async with own.get(f"{base}/contests/{setup['contest']}/register") as r:
+                token = TOKEN.search(await r.text()).group(1)
+        return own, token
+
+    async def contestant(i: int, own, token: str):
+        rng = random.Random(10_000 + i)
+        async with own:
             n = 0
             while time.monotonic() < stop_at:
                 n += 1
@@ -221,8 +228,10 @@ async def drive(base: str, bare: bool, setup: dict, seconds: float, counts: dict
             if options:
                 targets[username] = (auth, options)
         setup = {**setup, "judges": [(u, e) for u, e in setup["judges"] if u in targets]}
+    phones = await asyncio.gather(*[sign_in(i) for i in range(counts["contestants"])])
+    stop_at = time.monotonic() + seconds
     tasks = [judge(i, targets) for i in range(counts["judges"])] + \
-        [contestant(i) for i in range(counts["contestants"])] + [reader(i) for i in range(counts["readers"])]
+        [contestant(i, *phone) for i, phone in enumerate(phones)] + [reader(i) for i in range(counts["readers"])]
     t0 = time.perf_counter()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
