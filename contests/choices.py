@@ -80,7 +80,8 @@ def chosen_event_group(form: RegistrationForm, choices: Choices) -> tuple[Event 
     event_id, _sep, group_id = (form.event_group.data or "").partition(":")
     for e, _event_name, g, _code, _group_name in choices.groups:
         if str(e) == event_id and str(g) == group_id:
-            return db.session.get(Event, e), db.session.get(EventGroup, g)
+            return tuple(db.session.execute(select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
+                                            .where(Event.id == e, EventGroup.id == g)).one())
     return None, None
 
 

@@ -114,7 +114,7 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
         raise RegistrationRefused(_("报名已提交审核，不能修改；如需修改请联系代表团退回"))
     before = _snapshot(registration) if registration else None
     reg = registration or Registration(contest_id=contest.id, user_id=user.id if user.role == "contestant" else None,
-                                       source="self" if user.role == "contestant" else "delegation")
+                                       source="self" if user.role == "contestant" else "delegation", status="draft")
     for key, value in asdict(checked.person).items():
         setattr(reg, key, value)
     reg.event_id, reg.group_id, reg.delegation_id = event.id, group.id, delegation.id
@@ -127,19 +127,20 @@ def save(user: User, contest: Contest, delegation: Delegation, event: Event, gro
                                   {"poverty_proof": _("请上传证明材料（图片或PDF）")})
     if registration is None:
         db.session.add(reg)
-    try:
-        # No savepoint: a refusal ends the whole request's transaction (the caller rolls back), so the
-        # failed flush has nothing else to take with it; the unique key, not a read, decides the race.
-        db.session.flush()
-    except IntegrityError:
-        raise RegistrationRefused(
-            _("这个身份证号码已经报名了本比赛的这个项目，不能重复报名"), {"id_number": _("该身份证号码已报名此项目")}
-        ) from None
     if reg.status == "withdrawn":
         _move(reg, user, "draft", "")
     audit.record("registration_saved", reg, before=before, after=_snapshot(reg), user=user)
     if submit:
         transition(user, reg, "submit")
+    try:
+        # Everything is decided before the one flush (a submitted registration is inserted as submitted,
+        # not inserted and then updated). No savepoint: a refusal ends the whole request's transaction (the
+        # caller rolls back); the unique key, not a read, decides a race between two posts of one person.
+        db.session.flush()
+    except IntegrityError:
+        raise RegistrationRefused(
+            _("这个身份证号码已经报名了本比赛的这个项目，不能重复报名"), {"id_number": _("该身份证号码已报名此项目")}
+        ) from None
     return reg
 
 

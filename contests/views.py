@@ -159,9 +159,10 @@ def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Regis
             _show_errors(form, err)
             return render_template("contests/register.html", form=form, contest=contest, reg=reg,
                                    action_url=action_url, fixed_delegation=fixed_delegation), 422
+        reg_id, submitted = saved.id, saved.status == "submitted"  # read before the commit expires them
         db.session.commit()
-        flash(_("已提交，请等待代表团审核。") if saved.status == "submitted" else _("已保存草稿。"), "success")
-        return redirect(url_for("contests.registration", reg_id=saved.id))
+        flash(_("已提交，请等待代表团审核。") if submitted else _("已保存草稿。"), "success")
+        return redirect(url_for("contests.registration", reg_id=reg_id))
     return render_template("contests/register.html", form=form, contest=contest, reg=reg, action_url=action_url,
                            fixed_delegation=fixed_delegation)
 
