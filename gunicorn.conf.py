@@ -13,3 +13,7 @@ forwarded_allow_ips = os.environ.get("SAIWU_PROXY_IPS", "127.0.0.1")
 accesslog = None  # the app writes one JSON line per request, with its request id
 max_requests = 2000
 max_requests_jitter = 200
+# Workers fork from an app loaded once in the master: a worker's restart (max_requests) costs a fork, not the
+# 1.6 s of CPU that importing Saiwu takes, which under load stalled every request queued on that worker.
+# Database connections are not shared across the fork: ``create_app`` drops the pool in each child.
+preload_app = True

@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None, config_name: str | None = None) ->
     from app.cli import register_cli
 
     register_cli(app)
+    _fresh_connections_after_fork(app)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     return app
 
@@ -97,6 +98,18 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, api_bp, contests_bp, setup_bp, teams_bp, draw_bp, judges_bp, scoring_bp,
                results_bp, certificates_bp):
         app.register_blueprint(bp)
+
+
+def _fresh_connections_after_fork(app: Flask) -> None:
+    """A process forked from this one (gunicorn's ``preload_app`` workers) opens its own database connections:
+    two processes on one connection would interleave their statements. SQLAlchemy's documented recipe."""
+    import os
+
+    from app.extensions import db
+
+    with app.app_context():
+        engines = list(db.engines.values())
+    os.register_at_fork(after_in_child=lambda: [engine.dispose(close=False) for engine in engines])
 
 
 def _sqlite_transactions(engine) -> None:
