@@ -51,7 +51,8 @@ class Config:
     ENV_NAME = "development"
     DEBUG = False
     TESTING = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DB_PING_AFTER_IDLE = 10  # seconds a pooled connection may sit unused before it is tested (app._ping_when_idle)
     SQLITE_BUSY_TIMEOUT_MS = 5000
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the largest upload is a 10 MB proof PDF plus form fields
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

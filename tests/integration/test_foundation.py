@@ -212,3 +212,36 @@ def test_only_the_last_messages_wait_in_the_session(app):
         for i in range(FLASH_LIMIT + 3):
             flash(f"第 {i} 条", "success")
         assert [m for _c, m in session["_flashes"]] == [f"第 {i} 条" for i in range(3, FLASH_LIMIT + 3)]
+
+
+def test_a_pooled_connection_is_tested_only_after_sitting_idle(app, client, monkeypatch):
+    """No ping round trip on a connection in steady use; after the idle limit, a ping that fails makes the
+    pool open a fresh connection and the work goes through."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    db.session.remove()
+    dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+
+    def ping(dbapi_connection):
+        pings.append(1)
+        if len(pings) == 1:
+            raise ConnectionError("server closed the connection unexpectedly")
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", ping)
+    for _ in range(3):
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert pings == []  # in steady use: never pinged
+    later = time.monotonic() + app.config["DB_PING_AFTER_IDLE"] + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert pings == [1]  # the idle connection was tested, found dead and replaced; a new one is not tested
+    assert client.get("/readyz").get_json()["database"] == "ok"
