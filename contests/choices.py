@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from app.extensions import db
 from contests import regions
@@ -35,9 +35,12 @@ class Choices:
         return cls([tuple(r) for r in groups], [tuple(r) for r in delegations])
 
 
-def fill_choices(form: RegistrationForm, choices: Choices) -> None:
-    """Province → city → county lists from what is chosen so far; works without JavaScript (each choice
-    can be posted with the 'choose' button and the page comes back with the next list filled)."""
+def fill_choices(form: RegistrationForm, contest: Contest) -> None:
+    """The lists of a form about to be shown (a post reads only what was chosen; every list field takes any
+    value and the service checks it). Province → city → county from what is chosen so far: works without
+    JavaScript (each choice can be posted with the 'choose' button and the page comes back with the next list
+    filled)."""
+    choices = Choices.of(contest)
     form.province.choices = [("", _("请选择省份"))] + [(p.code, p.name) for p in regions.provinces()]
     province = form.province.data or (form.county_code.data or "")[:2]
     form.province.data = province
@@ -76,18 +79,26 @@ def entry_from(form: RegistrationForm) -> PersonEntry:
     )
 
 
-def chosen_event_group(form: RegistrationForm, choices: Choices) -> tuple[Event | None, EventGroup | None]:
+
+
+
+def chosen_event_group(form: RegistrationForm, contest: Contest) -> tuple[Event | None, EventGroup | None]:
+    """The event and group the form names, if they are this contest's: one read."""
     event_id, _sep, group_id = (form.event_group.data or "").partition(":")
-    for e, _event_name, g, _code, _group_name in choices.groups:
-        if str(e) == event_id and str(g) == group_id:
-            return tuple(db.session.execute(select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
-                                            .where(Event.id == e, EventGroup.id == g)).one())
-    return None, None
+    if not (event_id.isdigit() and group_id.isdigit() and len(event_id) < 10 and len(group_id) < 10):
+        return None, None
+    row = db.session.execute(
+        select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
+        .where(Event.id == int(event_id), EventGroup.id == int(group_id), Event.contest_id == contest.id)
+    ).one_or_none()
+    return (row[0], row[1]) if row else (None, None)
 
 
-def default_delegation(choices: Choices, county_code: str) -> Delegation | None:
+def default_delegation(contest: Contest, county_code: str) -> Delegation | None:
     """A contestant's delegation defaults to the one of their home province (or prefecture, in a
     provincial contest whose delegations are its prefectures): the longest code the county starts with."""
-    matches = [(i, code) for i, code, _name in choices.delegations if (county_code or "").startswith(code)]
-    best = max(matches, key=lambda m: len(m[1]), default=None)
-    return db.session.get(Delegation, best[0]) if best else None
+    county = literal(county_code or "")
+    return db.session.scalar(
+        select(Delegation).where(Delegation.contest_id == contest.id,
+                                 func.substr(county, 1, func.length(Delegation.code)) == Delegation.code)
+        .order_by(func.length(Delegation.code).desc(), Delegation.id).limit(1))

@@ -19,7 +19,6 @@ from app.passwords import weakness
 from app.roles import Role
 from contests import regions, services, uploads
 from contests.choices import (
-    Choices,
     chosen_event_group,
     default_delegation,
     entry_from,
@@ -141,14 +140,12 @@ def _require_choices(event, group, delegation, contest: Contest, form: Registrat
 def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Registration | None, action_url: str,
                             fixed_delegation: Delegation | None):
     """Handle the registration form for every role: save as draft, submit, or (no JS) choose a region."""
-    choices = Choices.of(contest)
-    fill_choices(form, choices)
     if request.method == "POST" and form.validate_on_submit() and "choose_region" not in request.form:
-        event, group = chosen_event_group(form, choices)
+        event, group = chosen_event_group(form, contest)
         chosen = form.delegation.data or ""
         picked = db.session.get(Delegation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
         delegation = fixed_delegation or picked \
-            or default_delegation(choices, form.county_code.data)
+            or default_delegation(contest, form.county_code.data)
         try:
             _require_choices(event, group, delegation, contest, form)
             photo, proof = _uploads(form)
@@ -157,12 +154,17 @@ def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Regis
         except services.RegistrationRefused as err:
             db.session.rollback()
             _show_errors(form, err)
-            return render_template("contests/register.html", form=form, contest=contest, reg=reg,
-                                   action_url=action_url, fixed_delegation=fixed_delegation), 422
+            return _show_form(contest, form, reg, action_url, fixed_delegation), 422
         reg_id, submitted = saved.id, saved.status == "submitted"  # read before the commit expires them
         db.session.commit()
         flash(_("已提交，请等待代表团审核。") if submitted else _("已保存草稿。"), "success")
         return redirect(url_for("contests.registration", reg_id=reg_id))
+    return _show_form(contest, form, reg, action_url, fixed_delegation)
+
+
+def _show_form(contest: Contest, form: RegistrationForm, reg: Registration | None, action_url: str,
+               fixed_delegation: Delegation | None) -> str:
+    fill_choices(form, contest)
     return render_template("contests/register.html", form=form, contest=contest, reg=reg, action_url=action_url,
                            fixed_delegation=fixed_delegation)
 

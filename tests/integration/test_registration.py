@@ -244,3 +244,24 @@ def test_registration_closed_outside_window(demo, client):
     r = client.get("/contests/FP2020/register")
     assert r.status_code == 302
     assert "不在本比赛的报名时间内" in page(client.get(r.headers["Location"]))
+
+
+def test_delegation_defaults_to_the_home_prefecture_and_choices_must_be_this_contests(contestant):
+    """No delegation chosen: the one whose code the county starts with (the longest); none matches: the form
+    asks for one. An event of another contest is not a choice here."""
+    from contests.models import Contest
+
+    before = count_registrations()
+    r = register(contestant, county_code="450102", city="4501", id_number=person_id(11, sex="F"))
+    assert r.status_code == 302
+    reg = db.session.scalar(select(Registration).where(Registration.id_number == person_id(11, sex="F")))
+    assert reg.delegation.code == "4501"
+
+    r = register(contestant, province="11", city="1101", county_code="110101", id_number=person_id(12, sex="F"))
+    assert r.status_code == 422 and "请选择代表团" in page(r)
+
+    other = db.session.scalar(select(Contest).where(Contest.code == "FP2020"))
+    foreign = f"{other.events[0].id}:{other.events[0].groups[0].id}"
+    r = register(contestant, event_group=foreign, id_number=person_id(13, sex="F"))
+    assert r.status_code == 422 and "请选择参赛项目和组别" in page(r)
+    assert count_registrations() == before + 1
