@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 import scoring.results_models  # noqa: F401  (the tables, until app/__init__.py imports them)
-from app.access import CHIEF, CONT, DEL, ORG, PUBLIC, SUP, declare
+from app.access import ACCESS, CHIEF, CONT, DEL, ORG, PUBLIC, SUP, declare
 from app.extensions import db
 from app.i18n import flash, translate
 from app.roles import Role
@@ -129,7 +129,10 @@ def _form_errors(form) -> None:
 def for_the_public(view):
     """This page may be answered to readers who are not logged in from the public page cache
     (``scoring/public_pages.py``): rendered once per language and results version."""
-    public_pages.ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    endpoint = f"{bp.name}.{view.__name__}"
+    if ACCESS.get(endpoint) != PUBLIC:  # the fast path skips ``access.enforce``: only public pages may take it
+        raise RuntimeError(f"{endpoint} is not public in the access matrix")
+    public_pages.ENDPOINTS.add(endpoint)
     return view
 
 

@@ -282,3 +282,14 @@ def test_the_fast_path_answers_like_flask(app_, caplog):
         assert public_pages.stats["hits"] == hits  # not served blind from memory
     finally:
         publication.page_version = original
+
+
+def test_only_pages_public_in_the_access_matrix_may_take_the_fast_path():
+    """The fast path answers before ``access.enforce`` runs: marking a staff page for it fails at import."""
+    from scoring.results_views import for_the_public
+
+    def manage():  # results.manage: organisers and supervisors only
+        return ""
+
+    with pytest.raises(RuntimeError, match="not public"):
+        for_the_public(manage)
