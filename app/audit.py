@@ -139,9 +139,11 @@ def seal(connection=None) -> int:
 
 
 def append(entries: list[AuditEntry], connection) -> tuple[int, int]:
-    """Write these entries and seal the chain now (a contest import); returns the seqs the entries got."""
+    """Write these entries (one or more) and seal the chain now (a contest import); returns the seqs the first
+    and the last entry got."""
     rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
-    ids = [connection.execute(insert(AuditEntry).returning(AuditEntry.id), row).scalar_one() for row in rows]
+    ids = connection.execute(insert(AuditEntry).returning(AuditEntry.id, sort_by_parameter_order=True),
+                             rows).scalars().all()
     seal(connection)
     seqs = connection.execute(select(AuditEntry.seq).where(AuditEntry.id.in_([ids[0], ids[-1]]))
                               .order_by(AuditEntry.id)).scalars().all()
@@ -157,7 +159,7 @@ def _write_pending(session: Session) -> None:
         return  # a savepoint is released: its entries wait for the real commit
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.flush()  # the changes first: the chain's lock is taken at the very end
+        session.flush()  # the changes first: a new object's entry names its id
         for entry, _transaction, obj in pending:
             if obj is not None:
                 entry.object_id = str(getattr(obj, "id", "") or "")
