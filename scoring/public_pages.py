@@ -66,6 +66,8 @@ class PublicPages:
 
     def _key(self, environ) -> tuple | None:
         cookies = parse_cookie(environ)
+        if cookies.get(self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+            return None  # someone Flask-Login would sign in again from the "remember me" cookie
         if not self._anonymous(cookies.get(self.app.config["SESSION_COOKIE_NAME"])):
             return None
         try:
