@@ -1,4 +1,4 @@
-"""Forms of the app package: login and password change."""
+"""Forms of the app package (login, password change) and how any form shows a service's refusal."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,3 +24,17 @@ class PasswordForm(FlaskForm):
         problem = weakness(field.data or "")
         if problem:
             raise ValidationError(problem)
+
+
+def show_refusal(form, message, errors: dict) -> None:
+    """Put a service's refusal on the form: each field's message next to the field, a message about no field
+    of this form (and the refusal itself) at the top of the page."""
+    from app.i18n import flash
+
+    for name, text in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
+        else:
+            flash(text, "error")
+    flash(message, "error")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.access import ORG, declare, require_contest
 from app.extensions import db
+from app.forms import show_refusal
 from app.i18n import flash
 from contests import services, setup
 from contests.forms import (
@@ -84,13 +85,7 @@ def _delegation(contest: Contest, delegation_id: int) -> Delegation:
 def _refused(form, err: setup.SetupRefused) -> None:
     """Roll back whatever the service began, and put its messages next to the fields."""
     db.session.rollback()
-    for name, message in err.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-        else:
-            flash(message, "error")
-    flash(err.message, "error")
+    show_refusal(form, err.message, err.errors)
 
 
 def _save(form, act) -> tuple[bool, object]:

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from app import audit
 from app.access import CONT, DEL, ORG, PUBLIC, declare
 from app.extensions import db, limiter
+from app.forms import show_refusal
 from app.i18n import flash, translate
 from app.models import User
 from app.passwords import weakness
@@ -114,16 +115,6 @@ def _uploads(form: RegistrationForm) -> tuple[str | None, str | None]:
     return photo, proof
 
 
-def _show_errors(form: RegistrationForm, err: services.RegistrationRefused) -> None:
-    for name, message in err.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-        else:
-            flash(message, "error")
-    flash(err.message, "error")
-
-
 def _require_choices(event, group, delegation, contest: Contest, form: RegistrationForm) -> None:
     """Event and delegation must be chosen; say so together with every other field's problem at once."""
     errors = {}
@@ -153,7 +144,7 @@ def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Regis
                                   registration=reg, submit="submit" in request.form, photo=photo, proof=proof)
         except services.RegistrationRefused as err:
             db.session.rollback()
-            _show_errors(form, err)
+            show_refusal(form, err.message, err.errors)
             return _show_form(contest, form, reg, action_url, fixed_delegation), 422
         reg_id, submitted = saved.id, saved.status == "submitted"  # read before the commit expires them
         db.session.commit()
