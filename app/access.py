@@ -53,6 +53,20 @@ def require_contest(contest_id: int) -> None:
         abort(403)
 
 
+def staff_contest(code: str):
+    """The contest by its code for contest staff: 404 for none, 403 for a contest the user is not bound to."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from contests.models import Contest
+
+    contest = db.session.scalar(select(Contest).where(Contest.code == code))
+    if contest is None:
+        abort(404)
+    require_contest(contest.id)
+    return contest
+
+
 def allowed(endpoint: str, role: Role | None) -> bool:
     rule = ACCESS.get(endpoint)
     if rule is None:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.access import CHIEF, CONT, DEL, JUDGE, ORG, PUBLIC, declare, require_contest
+from app.access import CHIEF, CONT, DEL, JUDGE, ORG, PUBLIC, declare, require_contest, staff_contest
 from app.extensions import db
 from app.i18n import cn_date, flash, translate
 from app.roles import Role
@@ -81,14 +81,6 @@ def _check_fonts_at_start(state) -> None:
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-
-
-def _contest(code: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.code == code))
-    if contest is None:
-        abort(404)
-    require_contest(contest.id)
-    return contest
 
 
 def _kind(cert_kind: str) -> str:
@@ -224,7 +216,7 @@ def _manage_page(contest: Contest, form: BatchForm | None = None, problems: list
 
 @bp.route("/manage/<code>")
 def manage(code: str):
-    return _manage_page(_contest(code))
+    return _manage_page(staff_contest(code))
 
 
 def _template_values(form: TemplateForm) -> services.TemplateValues:
@@ -251,7 +243,7 @@ def _template_values(form: TemplateForm) -> services.TemplateValues:
 
 @bp.route("/manage/<code>/template/<cert_kind>", methods=["GET", "POST"])
 def template(code: str, cert_kind: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     kind = _kind(cert_kind)
     rec = services.template_for(contest, kind)
     db.session.commit()  # the default template, made on first visit
@@ -302,7 +294,7 @@ def template(code: str, cert_kind: str):
 
 @bp.route("/manage/<code>/template/<cert_kind>/preview.<any(pdf,png):fmt>")
 def template_preview(code: str, cert_kind: str, fmt: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     rec = services.template_for(contest, _kind(cert_kind))
     db.session.commit()
     try:
@@ -324,7 +316,7 @@ def template_preview(code: str, cert_kind: str, fmt: str):
 
 @bp.route("/manage/<code>/template/<cert_kind>/reset", methods=["POST"])
 def template_reset(code: str, cert_kind: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     rec = services.template_for(contest, _kind(cert_kind))
     services.reset_template(rec, current_user)
     db.session.commit()
@@ -337,7 +329,7 @@ def template_reset(code: str, cert_kind: str):
 
 @bp.route("/manage/<code>/issued")
 def issued(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     query = select(IssuedCertificate).where(IssuedCertificate.contest_id == contest.id)
     kind = request.args.get("kind", "")
     if kind in ISSUED_KINDS:
@@ -433,7 +425,7 @@ def _examine(contest: Contest, form: BatchForm) -> tuple[services.Scope, list, l
 
 @bp.route("/manage/<code>/check", methods=["POST"])
 def check(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     form = _batch_form(contest)
     if not form.validate_on_submit():
         _form_errors(form)
@@ -449,7 +441,7 @@ def check(code: str):
 
 @bp.route("/manage/<code>/batch", methods=["POST"])
 def batch_start(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     form = _batch_form(contest)
     if not form.validate_on_submit():
         _form_errors(form)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import ORG, declare, require_contest
+from app.access import ORG, declare, staff_contest
 from app.extensions import db
 from app.forms import show_refusal
 from app.i18n import flash
@@ -51,15 +51,6 @@ T = "contests/setup/"
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-
-def _contest(code: str) -> Contest:
-    """The contest, if this organiser may set it up: 404 for none, 403 for another organiser's contest."""
-    contest = db.session.scalar(select(Contest).where(Contest.code == code))
-    if contest is None:
-        abort(404)
-    require_contest(contest.id)
-    return contest
-
 
 def _event(contest: Contest, event_id: int) -> Event:
     event = db.session.get(Event, event_id)
@@ -146,7 +137,7 @@ def contest_new():
 
 @bp.route("/<code>")
 def contest(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     by_event, by_group = setup.registration_counts(contest)
     accounts = {d.id: setup.delegation_accounts(d) for d in contest.delegations}
     return render_template(T + "contest.html", contest=contest, by_event=by_event, by_group=by_group,
@@ -158,7 +149,7 @@ def contest(code: str):
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 def contest_edit(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     form = ContestSettingsForm(data=setup.contest_form_data(contest))
     saved, warnings = _save(form, lambda: setup.update_contest(contest, _contest_values(form)))
     if saved:
@@ -173,7 +164,7 @@ def contest_edit(code: str):
 
 @bp.route("/<code>/events/new", methods=["GET", "POST"])
 def event_new(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     form = EventForm()
     saved, event = _save(form, lambda: setup.create_event(contest, setup.values_from(setup.EventValues, form)))
     if saved:
@@ -185,7 +176,7 @@ def event_new(code: str):
 
 @bp.route("/<code>/events/<int:event_id>", methods=["GET", "POST"])
 def event_edit(code: str, event_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     event = _event(contest, event_id)
     form = EventForm(obj=event)
     saved, _result = _save(form, lambda: setup.update_event(event, setup.values_from(setup.EventValues, form)))
@@ -198,7 +189,7 @@ def event_edit(code: str, event_id: int):
 
 @bp.route("/<code>/events/<int:event_id>/move/<any(up,down):direction>", methods=["POST"])
 def event_move(code: str, event_id: int, direction: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     event = _event(contest, event_id)
     if _button_form_ok() and setup.move_event(event, direction):
         db.session.commit()
@@ -207,7 +198,7 @@ def event_move(code: str, event_id: int, direction: str):
 
 @bp.route("/<code>/events/<int:event_id>/delete", methods=["POST"])
 def event_delete(code: str, event_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     event = _event(contest, event_id)
     if not _button_form_ok():
         return redirect(url_for("setup.contest", code=contest.code))
@@ -227,7 +218,7 @@ def event_delete(code: str, event_id: int):
 
 @bp.route("/<code>/events/<int:event_id>/groups/new", methods=["GET", "POST"])
 def group_new(code: str, event_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     event = _event(contest, event_id)
     form = GroupForm()
     saved, group = _save(form, lambda: setup.create_group(event, setup.values_from(setup.GroupValues, form)))
@@ -239,7 +230,7 @@ def group_new(code: str, event_id: int):
 
 @bp.route("/<code>/groups/<int:group_id>", methods=["GET", "POST"])
 def group_edit(code: str, group_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     group = _group(contest, group_id)
     form = GroupForm(obj=group)
     saved, _result = _save(form, lambda: setup.update_group(group, setup.values_from(setup.GroupValues, form)))
@@ -251,7 +242,7 @@ def group_edit(code: str, group_id: int):
 
 @bp.route("/<code>/groups/<int:group_id>/delete", methods=["POST"])
 def group_delete(code: str, group_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     group = _group(contest, group_id)
     event_id, name = group.event_id, group.name
     back = url_for("setup.event_edit", code=contest.code, event_id=event_id)
@@ -272,7 +263,7 @@ def group_delete(code: str, group_id: int):
 
 @bp.route("/<code>/delegations/new", methods=["GET", "POST"])
 def delegation_new(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     form = DelegationForm()
     saved, delegation = _save(form, lambda: setup.create_delegation(
         contest, setup.values_from(setup.DelegationValues, form)))
@@ -284,7 +275,7 @@ def delegation_new(code: str):
 
 @bp.route("/<code>/delegations/from-regions", methods=["POST"])
 def delegations_from_regions(code: str):
-    contest = _contest(code)
+    contest = staff_contest(code)
     back = url_for("setup.contest", code=contest.code) + "#delegations"
     if not ButtonForm().validate_on_submit():
         flash(_("页面已过期，请刷新后重试"), "error")
@@ -298,7 +289,7 @@ def delegations_from_regions(code: str):
 
 @bp.route("/<code>/delegations/<int:delegation_id>", methods=["GET", "POST"])
 def delegation_edit(code: str, delegation_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     delegation = _delegation(contest, delegation_id)
     form = DelegationForm(obj=delegation)
     saved, _result = _save(form, lambda: setup.update_delegation(
@@ -313,7 +304,7 @@ def delegation_edit(code: str, delegation_id: int):
 
 @bp.route("/<code>/delegations/<int:delegation_id>/account", methods=["GET", "POST"])
 def delegation_account(code: str, delegation_id: int):
-    contest = _contest(code)
+    contest = staff_contest(code)
     delegation = _delegation(contest, delegation_id)
     form = DelegationAccountForm()
     saved, user = _save(form, lambda: setup.create_delegation_account(
