@@ -82,23 +82,32 @@ def entry_from(form: RegistrationForm) -> PersonEntry:
 
 
 
-def chosen_event_group(form: RegistrationForm, contest: Contest) -> tuple[Event | None, EventGroup | None]:
-    """The event and group the form names, if they are this contest's: one read."""
+def chosen_event_group(form: RegistrationForm, contest: Contest, home_county: str | None = None
+                       ) -> tuple[Event | None, EventGroup | None, Delegation | None]:
+    """The event and group the form names, if they are this contest's, and with ``home_county`` the
+    delegation a person from there belongs to (``default_delegation``): one read for all three."""
     event_id, _sep, group_id = (form.event_group.data or "").partition(":")
     if not (event_id.isdigit() and group_id.isdigit() and len(event_id) < 10 and len(group_id) < 10):
-        return None, None
+        return None, None, default_delegation(contest, home_county) if home_county is not None else None
+    query = select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
+    if home_county is not None:
+        query = query.add_columns(Delegation).outerjoin(Delegation, Delegation.id == _home(contest, home_county))
     row = db.session.execute(
-        select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
-        .where(Event.id == int(event_id), EventGroup.id == int(group_id), Event.contest_id == contest.id)
+        query.where(Event.id == int(event_id), EventGroup.id == int(group_id), Event.contest_id == contest.id)
     ).one_or_none()
-    return (row[0], row[1]) if row else (None, None)
+    if row is None:  # no such event here: the delegation is still wanted for the form's other messages
+        return None, None, default_delegation(contest, home_county) if home_county is not None else None
+    return row[0], row[1], row[2] if home_county is not None else None
 
 
 def default_delegation(contest: Contest, county_code: str) -> Delegation | None:
     """A contestant's delegation defaults to the one of their home province (or prefecture, in a
     provincial contest whose delegations are its prefectures): the longest code the county starts with."""
+    return db.session.scalar(select(Delegation).where(Delegation.id == _home(contest, county_code)))
+
+
+def _home(contest: Contest, county_code: str):
     county = literal(county_code or "")
-    return db.session.scalar(
-        select(Delegation).where(Delegation.contest_id == contest.id,
-                                 func.substr(county, 1, func.length(Delegation.code)) == Delegation.code)
-        .order_by(func.length(Delegation.code).desc(), Delegation.id).limit(1))
+    return (select(Delegation.id).where(Delegation.contest_id == contest.id,
+                                        func.substr(county, 1, func.length(Delegation.code)) == Delegation.code)
+            .order_by(func.length(Delegation.code).desc(), Delegation.id).limit(1).scalar_subquery())

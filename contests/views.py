@@ -21,7 +21,6 @@ from app.roles import Role
 from contests import regions, services, uploads
 from contests.choices import (
     chosen_event_group,
-    default_delegation,
     entry_from,
     fill_choices,
     load_registration,
@@ -132,11 +131,12 @@ def _registration_form_page(contest: Contest, form: RegistrationForm, reg: Regis
                             fixed_delegation: Delegation | None):
     """Handle the registration form for every role: save as draft, submit, or (no JS) choose a region."""
     if request.method == "POST" and form.validate_on_submit() and "choose_region" not in request.form:
-        event, group = chosen_event_group(form, contest)
         chosen = form.delegation.data or ""
         picked = db.session.get(Delegation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
-        delegation = fixed_delegation or picked \
-            or default_delegation(contest, form.county_code.data)
+        # A contestant who picks no delegation gets their home one, read together with the event.
+        home = (form.county_code.data or "") if fixed_delegation is None and picked is None else None
+        event, group, default = chosen_event_group(form, contest, home)
+        delegation = fixed_delegation or picked or default
         try:
             _require_choices(event, group, delegation, contest, form)
             photo, proof = _uploads(form)
