@@ -195,14 +195,13 @@ def save_mark(event_id: int):
     from scoring.services import JudgingError
     from scoring.txn import commit_with_retry
 
-    event = _judging_event(event_id)
-    if event is None:
-        return _error(_("没有这个项目"), 404)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _error(_("请以 JSON 提交评分"), 400)
+    user = current_user._get_current_object()
     try:
-        saved = commit_with_retry(lambda: services.save_mark(current_user, event, payload, request.remote_addr or ""))
+        # The id, not the event: save_mark reads the event with the rest of what it checks (404 if not ours).
+        saved = commit_with_retry(lambda: services.save_mark(user, event_id, payload, request.remote_addr or ""))
     except JudgingError as err:
         db.session.rollback()
         return _error(err.message, err.status, field=err.field)

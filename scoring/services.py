@@ -284,8 +284,11 @@ class Saved:
     body: dict[str, Any] | None = None  # the response (``mark_json``), made before the commit expires the mark
 
 
-def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -> Saved:
+def save_mark(user: User, event: Event | int, payload: dict[str, Any], ip: str = "") -> Saved:
     """One judge's entry from the tablet (JSON). Refusals raise JudgingError; nothing is written then.
+
+    ``event`` may be just the id from the URL (the API): the event is then read with everything else, and an
+    event that does not exist, or is another contest's than the judge's, is refused here (404).
 
     The checks of ``scope_for`` and the recusal for the one aspect and contestant concerned are read in one
     prepared query (``_SaveContext``; no scheme tree, no list of every contestant) and made in the same order.
@@ -301,7 +304,10 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     except (TypeError, ValueError):
         aspect_id = None
     code = str(payload.get("code") or "").strip()
-    ctx = _SaveContext.read(user, event, aspect_id, key, code)
+    event_id = event if isinstance(event, int) else event.id
+    ctx = _SaveContext.read(user, event_id, aspect_id, key, code)
+    if ctx.contest_id is None or user.contest_id not in (None, ctx.contest_id):
+        raise JudgingError(_("没有这个项目"), 404)
     registration = ctx.registration
     if ctx.replay:
         done = replayed(key, user.id)
@@ -318,7 +324,7 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     if registration is None:
         raise JudgingError(_("选手编号“%(code)s”不存在", code=code[:20]), 404, "code")
     recusal = ctx.recusal
-    if not recusal and registration is not None and event.team_size > 1:
+    if not recusal and registration is not None and ctx.team_size > 1:
         # A team's entry: a conflict with any member counts (the one-query context sees only the entry).
         recusal = judges.recusal_reasons(user.id, db.session.get(Registration, registration.id))
     if recusal:
@@ -363,7 +369,7 @@ def save_mark(user: User, event: Event, payload: dict[str, Any], ip: str = "") -
     if ctx.results_follow:  # results exist (or the event is confirmed): recompute them, as on_marks_changed does
         from scoring.results import recompute_event  # results import this module: import late
 
-        recompute_event(event, reason="评分修改")
+        recompute_event(event if isinstance(event, Event) else db.session.get(Event, event_id), reason="评分修改")
     return Saved(mark, True, body)
 
 
@@ -372,6 +378,8 @@ class _SaveContext:
     """What ``save_mark`` checks, read in one query (``_context_query``): the same facts ``scope_for``,
     ``judges.recusals``, ``_refuse_if_locked``, ``latest`` and ``results.needs_recompute`` read."""
 
+    contest_id: int | None  # the event's contest; None: there is no such event
+    team_size: int
     replay: bool  # the key was stored before (``replayed`` decides, before any other check)
     assigned: bool  # one of the event's marking judges
     scheme_status: str | None
@@ -388,17 +396,19 @@ class _SaveContext:
     # delegation_id (never the name); None for an unknown code
 
     @classmethod
-    def read(cls, user: User, event: Event, aspect_id: int | None, key: str, code: str) -> _SaveContext:
-        params = {"user_id": user.id, "event_id": event.id, "contest_id": event.contest_id, "key": key,
+    def read(cls, user: User, event_id: int, aspect_id: int | None, key: str, code: str) -> _SaveContext:
+        params = {"user_id": user.id, "event_id": event_id, "key": key,
                   "aspect_id": aspect_id if aspect_id is not None else -1, "code": code}
         row = db.session.connection().execute(_context_query(), params).first()
-        if row is None:  # the event has no scheme
-            replay = replayed(key, user.id) is not None
-            assigned = replay or judges.is_assigned(user.id, event.id, chief=False)
-            return cls(replay, assigned, None, None, None, None, [], None, None, False, None, False, None)
-        (stored, assigned, status, panel_min, panel_step, found_id, aspect_code, kind, maximum, step, team,
-         criterion_id, member, same_delegation, profile_id, unit, delegation_id, relation_id, note, sheet_id,
-         sheet_status, confirmed, mark_id, version, value, device, created_at, results_follow,
+        if row is None:  # no such event, or it has no scheme
+            event = db.session.get(Event, event_id)
+            replay = event is not None and replayed(key, user.id) is not None
+            assigned = replay or judges.is_assigned(user.id, event_id, chief=False)
+            return cls(event.contest_id if event else None, event.team_size if event else 1, replay, assigned,
+                       None, None, None, None, [], None, None, False, None, False, None)
+        (contest_id, team_size, stored, assigned, status, panel_min, panel_step, found_id, aspect_code, kind,
+         maximum, step, team, criterion_id, member, same_delegation, profile_id, unit, delegation_id, relation_id,
+         note, sheet_id, sheet_status, confirmed, mark_id, version, value, device, created_at, results_follow,
          reg_id, reg_status, reg_event_id, reg_employer, reg_delegation_id) = row
         registration = None
         if reg_id is not None:
@@ -408,7 +418,7 @@ class _SaveContext:
         if found_id is not None and (not team or member):  # ``markers``: its team's members, or every judge
             aspect = SimpleNamespace(id=found_id, code=aspect_code, kind=kind, maximum=maximum, step=step, team=team)
         reasons = []
-        if registration is not None and registration.status == "confirmed" and registration.event_id == event.id:
+        if registration is not None and registration.status == "confirmed" and registration.event_id == event_id:
             unit = judges._norm(unit) if profile_id is not None else ""  # as ``judges.recusals`` decides
             if unit and unit == judges._norm(registration.employer):
                 reasons.append(_("同一单位"))
@@ -418,8 +428,8 @@ class _SaveContext:
             if relation_id is not None:
                 reasons.append(_("申报的关系：%(note)s", note=note) if note else _("申报的关系"))
         current = _Current(mark_id, version, value, device, created_at) if mark_id is not None else None
-        return cls(stored is not None, bool(assigned), status, SimpleNamespace(panel_min=panel_min,
-                                                                               panel_step=panel_step),
+        scheme = SimpleNamespace(panel_min=panel_min, panel_step=panel_step)
+        return cls(contest_id, team_size, stored is not None, bool(assigned), status, scheme,
                    aspect, criterion_id, reasons, sheet_id, sheet_status, confirmed is not None, current,
                    bool(results_follow), registration)
 
@@ -449,7 +459,8 @@ def _context_query():
         versions.registration_id == r, versions.aspect_id == a, versions.judge_id == u).scalar_subquery()
     has_results = select(StoredResult.id).where(StoredResult.event_id == e).exists()
     confirmed = select(EventConfirmation.id).where(EventConfirmation.event_id == e).exists()
-    return (select(stored, assigned, MarkingScheme.status, MarkingScheme.panel_min, MarkingScheme.panel_step,
+    return (select(Event.contest_id, Event.team_size, stored, assigned, MarkingScheme.status,
+                   MarkingScheme.panel_min, MarkingScheme.panel_step,
                    Aspect.id, Aspect.code, Aspect.kind, Aspect.maximum, Aspect.step, Aspect.team, c, member,
                    Contest.same_delegation_recusal, JudgeProfile.id, JudgeProfile.unit, JudgeProfile.delegation_id,
                    JudgeRelationship.id, JudgeRelationship.note, ScoreSheet.id, ScoreSheet.status,
@@ -457,8 +468,9 @@ def _context_query():
                    or_(has_results, confirmed), Registration.id, Registration.status, Registration.event_id,
                    Registration.employer, Registration.delegation_id)
             .select_from(MarkingScheme)
+            .join(Event, Event.id == MarkingScheme.event_id)
             .outerjoin(tree, (Criterion.scheme_id == MarkingScheme.id) & (Aspect.id == a))
-            .outerjoin(Contest, Contest.id == bindparam("contest_id"))
+            .outerjoin(Contest, Contest.id == Event.contest_id)
             .outerjoin(JudgeProfile, JudgeProfile.user_id == u)
             .outerjoin(JudgeRelationship, (JudgeRelationship.judge_id == u) & (JudgeRelationship.registration_id == r))
             .outerjoin(ScoreSheet, (ScoreSheet.registration_id == r) & (ScoreSheet.judge_id == u)

@@ -146,6 +146,27 @@ def test_judge_saves_a_mark_once_through_the_api(demo, client):
         assert reg.name not in text and reg.id_number not in text
 
 
+def test_a_mark_for_a_missing_or_foreign_event_is_refused_and_not_stored(demo, client):
+    from contests.models import Event
+    from scoring.models import Mark
+
+    judge = db.session.scalar(db.select(User).where(User.username == "judge-dg-1"))
+    assert judge.contest_id is not None  # a judge belongs to one contest
+    auth = {"Authorization": f"Bearer {token_for(client, 'judge-dg-1')}"}
+    own = db.session.scalar(db.select(Event).where(Event.code == "DG", Event.contest_id == judge.contest_id))
+    sheet = client.get(f"/api/v1/events/{own.id}/sheet", headers=auth).json
+    aspect = next(a for m in sheet["modules"] for a in m["aspects"] if a["kind"] == "measurement")
+    foreign = db.session.scalar(db.select(Event).where(Event.contest_id != judge.contest_id).order_by(Event.id))
+    missing = db.session.scalar(db.select(db.func.max(Event.id))) + 1
+    for event_id in (foreign.id, missing):
+        body = {"key": f"api-foreign-{event_id}", "aspect_id": aspect["id"], "code": sheet["contestants"][0],
+                "value": "1"}
+        r = client.post(f"/api/v1/events/{event_id}/marks", json=body, headers=auth)
+        assert r.status_code == 404 and r.json["message"] == "没有这个项目"
+        assert db.session.scalar(db.select(func_count()).select_from(Mark)
+                                 .where(Mark.idempotency_key == body["key"])) == 0
+
+
 def func_count():
     from sqlalchemy import func
 

@@ -76,7 +76,8 @@ def _check_every_context(rng: random.Random, events: list[Event]) -> int:
             for code in sorted(codes.values()) + ["无此编号"]:
                 registration = draw.registration_for_code(event.id, code)
                 for aspect_id in rng.sample([a.id for a in aspects], min(4, len(aspects))) + foreign + [None]:
-                    ctx = services._SaveContext.read(user, event, aspect_id, J.key(), code)
+                    ctx = services._SaveContext.read(user, event.id, aspect_id, J.key(), code)
+                    assert (ctx.contest_id, ctx.team_size) == (event.contest_id, event.team_size)
                     assert not ctx.replay
                     if registration is None:
                         assert ctx.registration is None
