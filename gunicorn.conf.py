@@ -1,5 +1,6 @@
 """gunicorn settings for ``make serve``: several workers behind a reverse proxy that terminates HTTPS."""
 
+import gc
 import multiprocessing
 import os
 
@@ -11,9 +12,19 @@ timeout = 30
 graceful_timeout = 20
 forwarded_allow_ips = os.environ.get("SAIWU_PROXY_IPS", "127.0.0.1")
 accesslog = None  # the app writes one JSON line per request, with its request id
-max_requests = 2000
-max_requests_jitter = 200
+# A restart is a guard against slow leaks, and it is not free: the worker's kept-alive clients are cut off and
+# reconnect, and its caches (results pages, compiled SQL, prepared statements) start empty. At 2000, a worker
+# under a results-day load restarted every 20 s (bench_load.py: Saiwu's throughput sagged as restarts began).
+max_requests = int(os.environ.get("SAIWU_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
 # Workers fork from an app loaded once in the master: a worker's restart (max_requests) costs a fork, not the
 # 1.6 s of CPU that importing Saiwu takes, which under load stalled every request queued on that worker.
 # Database connections are not shared across the fork: ``create_app`` drops the pool in each child.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    # The app's own objects (some 200,000, imported once in the master) move out of the collector's reach
+    # before each fork: a worker's full collection then scans only what the worker made (~100 ms to a few
+    # ms), and does not write to the shared pages (copy-on-write stays shared). Python's documented recipe.
+    gc.freeze()
