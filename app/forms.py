@@ -26,6 +26,18 @@ class PasswordForm(FlaskForm):
             raise ValidationError(problem)
 
 
+class NewPasswordForm(FlaskForm):
+    """Staff setting a new password for someone who forgot theirs (``app.passwords.reset``)."""
+
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码")), Length(max=200)])
+    repeat = PasswordField(_l("再次输入新密码"), validators=[EqualTo("new", _l("两次输入的新密码不一致"))])
+
+    def validate_new(self, field):
+        problem = weakness(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
 def show_refusal(form, message, errors: dict) -> None:
     """Put a service's refusal on the form: each field's message next to the field, a message about no field
     of this form (and the refusal itself) at the top of the page."""

@@ -12,10 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import passwords
 from app.access import ORG, declare, staff_contest
 from app.extensions import db
-from app.forms import show_refusal
+from app.forms import NewPasswordForm, show_refusal
 from app.i18n import flash
+from app.models import User
+from app.roles import Role
 from contests import services, setup
 from contests.forms import (
     ButtonForm,
@@ -45,6 +48,7 @@ declare({
     "setup.delegations_from_regions": frozenset({ORG}),
     "setup.delegation_edit": frozenset({ORG}),
     "setup.delegation_account": frozenset({ORG}),
+    "setup.delegation_password": frozenset({ORG}),
 })
 
 T = "contests/setup/"
@@ -315,3 +319,24 @@ def delegation_account(code: str, delegation_id: int):
         return redirect(url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id))
     return _page("account_form.html", form, contest=contest, delegation=delegation,
                  accounts=setup.delegation_accounts(delegation))
+
+
+@bp.route("/<code>/delegations/<int:delegation_id>/accounts/<int:account_id>/password", methods=["GET", "POST"])
+def delegation_password(code: str, delegation_id: int, account_id: int):
+    """A delegation organiser forgot their password: the contest's organiser sets a new one."""
+    contest = staff_contest(code)
+    delegation = _delegation(contest, delegation_id)
+    account = db.session.get(User, account_id)
+    if account is None or account.delegation_id != delegation.id or account.role != Role.DELEGATION.value:
+        abort(404)
+    form = NewPasswordForm()
+    back = url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id) + "#accounts"
+    if form.validate_on_submit():
+        passwords.reset(account, form.new.data, by=current_user)
+        db.session.commit()
+        flash(_("已为“%(username)s”设置新密码，其原有登录已全部失效。请当面或电话告知本人，并提醒其登录后修改密码。",
+                username=account.username), "success")
+        return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    return render_template("contests/password_reset.html", form=form, account=account, back=back,
+                           where=f"{delegation.name} · {contest.name}"), status

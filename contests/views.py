@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 
-from app import audit
+from app import audit, passwords
 from app.access import CONT, DEL, ORG, PUBLIC, declare
 from app.extensions import db, limiter
-from app.forms import show_refusal
+from app.forms import NewPasswordForm, show_refusal
 from app.i18n import flash, translate
 from app.models import User
 from app.passwords import weakness
@@ -44,6 +44,7 @@ declare({
     "contests.edit": frozenset({CONT, DEL, ORG}),
     "contests.act": frozenset({CONT, DEL, ORG}),
     "contests.upload": frozenset({CONT, DEL, ORG}),
+    "contests.reset_password": frozenset({DEL, ORG}),
     "contests.delegation": frozenset({DEL}),
     "contests.delegation_new": frozenset({DEL}),
     "contests.delegation_bulk": frozenset({DEL}),
@@ -270,6 +271,27 @@ def upload(reg_id: int, kind: str):
     response = send_file(path, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/registrations/<int:reg_id>/password", methods=["GET", "POST"])
+def reset_password(reg_id: int):
+    """A contestant forgot the password of the account they registered with: their delegation organiser (or
+    the contest's organiser) sets a new one and tells them, by phone or in person."""
+    reg = _own_registration(reg_id)
+    account = db.session.get(User, reg.user_id) if reg.user_id else None
+    if account is None or account.role != Role.CONTESTANT.value:
+        abort(404)  # entered by the delegation: the person has no account of their own
+    form = NewPasswordForm()
+    back = url_for("contests.registration", reg_id=reg.id)
+    if form.validate_on_submit():
+        passwords.reset(account, form.new.data, by=current_user)
+        db.session.commit()
+        flash(_("已为“%(username)s”设置新密码，其原有登录已全部失效。请当面或电话告知本人，并提醒其登录后修改密码。",
+                username=account.username), "success")
+        return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    return render_template("contests/password_reset.html", form=form, account=account, back=back,
+                           where=f"{reg.name} · {reg.contest.name}"), status
 
 
 # -- delegation organisers -----------------------------------------------------------------------------

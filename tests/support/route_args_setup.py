@@ -24,7 +24,14 @@ def _delegation_id(role):
     return db.session.scalar(select(Delegation.id).where(Delegation.contest_id == _fp_id(), Delegation.code == "45"))
 
 
+def _account_id(role):
+    from app.models import User
+
+    return db.session.scalar(select(User.id).where(User.username == "deleg-45"))
+
+
 RESOLVERS = {
+    "account_id": _account_id,
     "group_id": _group_id,
     "delegation_id": _delegation_id,
     "direction": lambda role: "down",
