@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app import audit, login_cards
+from app import audit, login_cards, passwords
 from app.card_forms import CardCodeForm, CardConfirmForm
 from app.extensions import db, limiter, login_manager
-from app.forms import LoginForm, PasswordForm
+from app.forms import LoginForm, NewPasswordForm, PasswordForm
 from app.models import User
 from app.timeutil import utcnow
 from contests.models import Event
@@ -163,3 +163,17 @@ def password():
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)
+
+
+def staff_reset_page(account: User, back: str, where: str):
+    """The page where staff set a new password for ``account`` (someone who forgot theirs). The caller has
+    resolved the account and checked that this user may reach it; ``back`` is where to return."""
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        passwords.reset(account, form.new.data, by=current_user)
+        db.session.commit()
+        flash(_("已为“%(username)s”设置新密码，其原有登录已全部失效。请当面或电话告知本人，并提醒其登录后修改密码。",
+                username=account.username), "success")
+        return redirect(back)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password_reset.html", form=form, account=account, back=back, where=where), status

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import passwords
 from app.access import ORG, declare, staff_contest
+from app.auth import staff_reset_page
 from app.extensions import db
-from app.forms import NewPasswordForm, show_refusal
+from app.forms import show_refusal
 from app.i18n import flash
 from app.models import User
 from app.roles import Role
@@ -329,14 +329,5 @@ def delegation_password(code: str, delegation_id: int, account_id: int):
     account = db.session.get(User, account_id)
     if account is None or account.delegation_id != delegation.id or account.role != Role.DELEGATION.value:
         abort(404)
-    form = NewPasswordForm()
     back = url_for("setup.delegation_edit", code=contest.code, delegation_id=delegation.id) + "#accounts"
-    if form.validate_on_submit():
-        passwords.reset(account, form.new.data, by=current_user)
-        db.session.commit()
-        flash(_("已为“%(username)s”设置新密码，其原有登录已全部失效。请当面或电话告知本人，并提醒其登录后修改密码。",
-                username=account.username), "success")
-        return redirect(back)
-    status = 422 if request.method == "POST" else 200
-    return render_template("contests/password_reset.html", form=form, account=account, back=back,
-                           where=f"{delegation.name} · {contest.name}"), status
+    return staff_reset_page(account, back, f"{delegation.name} · {contest.name}")

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 
-from app import audit, passwords
+from app import audit
 from app.access import CONT, DEL, ORG, PUBLIC, declare
+from app.auth import staff_reset_page
 from app.extensions import db, limiter
-from app.forms import NewPasswordForm, show_refusal
+from app.forms import show_refusal
 from app.i18n import flash, translate
 from app.models import User
 from app.passwords import weakness
@@ -281,17 +282,8 @@ def reset_password(reg_id: int):
     account = db.session.get(User, reg.user_id) if reg.user_id else None
     if account is None or account.role != Role.CONTESTANT.value:
         abort(404)  # entered by the delegation: the person has no account of their own
-    form = NewPasswordForm()
-    back = url_for("contests.registration", reg_id=reg.id)
-    if form.validate_on_submit():
-        passwords.reset(account, form.new.data, by=current_user)
-        db.session.commit()
-        flash(_("已为“%(username)s”设置新密码，其原有登录已全部失效。请当面或电话告知本人，并提醒其登录后修改密码。",
-                username=account.username), "success")
-        return redirect(back)
-    status = 422 if request.method == "POST" else 200
-    return render_template("contests/password_reset.html", form=form, account=account, back=back,
-                           where=f"{reg.name} · {reg.contest.name}"), status
+    return staff_reset_page(account, url_for("contests.registration", reg_id=reg.id),
+                            f"{reg.name} · {reg.contest.name}")
 
 
 # -- delegation organisers -----------------------------------------------------------------------------
