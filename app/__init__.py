@@ -39,9 +39,10 @@ def create_app(overrides: dict | None = None, config_name: str | None = None) ->
     if app.config.get("PROXY_FIX") or app.config["ENV_NAME"] == "production":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from app import access, errors, logs, security
+    from app import access, errors, logs, readonly, security
 
     logs.init_app(app)  # first: every later hook and log line has the request id
+    readonly.init_app(app)  # before the access check, whose sign-in is the first query
     app.before_request(access.enforce)
     security.init_app(app)
     errors.init_app(app)

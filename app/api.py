@@ -14,7 +14,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app import access
+from app import access, readonly
 from app.access import DEL, JUDGE, LOGGED_IN, PUBLIC
 from app.extensions import csrf, db, limiter, login_manager
 from app.i18n import translate
@@ -45,6 +45,9 @@ access.declare({
     "api.sheet": frozenset({JUDGE}),
     "api.save_mark": frozenset({JUDGE}),
 })
+
+
+readonly.declare("api.me", "api.registrations", "api.results", "api.sheet")
 
 
 def needs(scope: str):

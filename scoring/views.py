@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import access
+from app import access, readonly
 from app.access import CHIEF, JUDGE, ORG, PUBLIC, require_contest
 from app.extensions import db
 from app.i18n import flash, translate
@@ -50,6 +50,7 @@ bp = Blueprint("scoring", __name__, template_folder="templates", url_prefix="/sc
                static_folder="static", static_url_path="/static", cli_group=None)
 bp.cli.add_command(scheme_cli)  # `flask scheme import|export`
 
+readonly.declare("scoring.sheet", "scoring.sheet_state", "scoring.chief_progress")  # the tablets' reads
 access.declare({
     "scoring.static": PUBLIC,
     "scoring.service_worker": PUBLIC,
