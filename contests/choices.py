@@ -87,17 +87,20 @@ def chosen_event_group(form: RegistrationForm, contest: Contest, home_county: st
     """The event and group the form names, if they are this contest's, and with ``home_county`` the
     delegation a person from there belongs to (``default_delegation``): one read for all three."""
     event_id, _sep, group_id = (form.event_group.data or "").partition(":")
-    if not (event_id.isdigit() and group_id.isdigit() and len(event_id) < 10 and len(group_id) < 10):
-        return None, None, default_delegation(contest, home_county) if home_county is not None else None
-    query = select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
-    if home_county is not None:
-        query = query.add_columns(Delegation).outerjoin(Delegation, Delegation.id == _home(contest, home_county))
-    row = db.session.execute(
-        query.where(Event.id == int(event_id), EventGroup.id == int(group_id), Event.contest_id == contest.id)
-    ).one_or_none()
+    row = None
+    if event_id.isdigit() and group_id.isdigit() and len(event_id) < 10 and len(group_id) < 10:
+        query = select(Event, EventGroup).join(EventGroup, EventGroup.event_id == Event.id)
+        if home_county is not None:
+            query = query.add_columns(Delegation).outerjoin(Delegation,
+                                                            Delegation.id == _home(contest, home_county))
+        row = db.session.execute(
+            query.where(Event.id == int(event_id), EventGroup.id == int(group_id), Event.contest_id == contest.id)
+        ).one_or_none()
+    if home_county is None:
+        return (row[0], row[1], None) if row else (None, None, None)
     if row is None:  # no such event here: the delegation is still wanted for the form's other messages
-        return None, None, default_delegation(contest, home_county) if home_county is not None else None
-    return row[0], row[1], row[2] if home_county is not None else None
+        return None, None, default_delegation(contest, home_county)
+    return row[0], row[1], row[2]
 
 
 def default_delegation(contest: Contest, county_code: str) -> Delegation | None:
