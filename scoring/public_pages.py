@@ -5,10 +5,13 @@ language, results version) by its normal view and kept whole: status, headers, b
 fast path when it is a GET of a page marked ``for_the_public`` by someone not logged in and with no message
 waiting; everything else (logged-in people, staff pages, forms) goes through Flask as usual.
 
-The results version is read from the database on every request (one small query), so every process serves
-the new page the moment results change and a page of an older version is never served. A database that
-cannot be reached, an unknown address or a page Flask answers with anything but a plain 200 falls through to
-Flask, which says what is wrong.
+The results version is read from the database (one small query) and trusted for at most ``VERSION_TTL``
+seconds: every process serves the new page within a second of a change, and the process that made the change
+at once (``bump_version`` forgets the versions it knows). Reading the version on every request cost a database
+round trip per page, which under a results-day load was most of a cached page's time and all of its waiting
+(bench_load.py: the readers' rate rose from ~0.5× to ~1.8× the bare page). A database that cannot be reached
+when the version is due, an unknown address or a page Flask answers with anything but a plain 200 falls
+through to Flask, which says what is wrong.
 
 It runs as WSGI middleware, not as a view decorator, because on the fast path nearly all of the cost of a
 request was Flask's own: the request context, the session, the login and language hooks, the response
@@ -30,14 +33,23 @@ from scoring import publication
 
 ENDPOINTS: set[str] = set()  # filled by ``results_views.for_the_public``
 LIMIT = 500
+VERSION_TTL = 1.0  # seconds a version read from the database is trusted in this process
+clock = time.monotonic
 stats = {"hits": 0, "misses": 0}
 _pages: dict[tuple, tuple[str, list[tuple[str, str]], bytes]] = {}
+_versions: dict[str | None, tuple[float, tuple | None]] = {}  # contest code → (read at, version)
 _lock = threading.Lock()
 
 
 def forget() -> None:
     with _lock:
         _pages.clear()
+        _versions.clear()
+
+
+def forget_versions() -> None:
+    """Results changed in this process: ask the database again on the next page."""
+    _versions.clear()
 
 
 class PublicPages:
@@ -79,14 +91,25 @@ class PublicPages:
         lang = cookies.get(LANG_COOKIE)
         if lang not in self.app.config["LANGUAGES"]:
             lang = self.app.config["BABEL_DEFAULT_LOCALE"]
-        try:
-            with self._reader().connect() as connection:
-                version = publication.page_version(args.get("code"), connection)
-        except SQLAlchemyError:
-            return None  # Flask answers with its "database unreachable" page
+        version = self._version(args.get("code"))
         if version is None:
             return None
         return endpoint, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), lang, version
+
+    def _version(self, code: str | None) -> tuple | None:
+        now = clock()
+        known = _versions.get(code)
+        if known is not None and now - known[0] < VERSION_TTL:
+            return known[1]
+        try:
+            with self._reader().connect() as connection:
+                version = publication.page_version(code, connection)
+        except SQLAlchemyError:
+            return None  # Flask answers with its "database unreachable" page
+        if len(_versions) > LIMIT:
+            _versions.clear()  # unknown codes asked for by the thousand must not grow it without end
+        _versions[code] = (now, version)
+        return version
 
     def _reader(self):
         """The app's engine, outside any transaction: one statement, no BEGIN and ROLLBACK around it."""

@@ -340,6 +340,9 @@ def bump_version(contest_id: int) -> None:
     if not updated:
         db.session.add(ResultsVersion(contest_id=contest_id, version=2))
         db.session.flush()
+    from scoring import public_pages  # public pages import this module: import late
+
+    public_pages.forget_versions()
 
 
 def results_version(contest_id: int) -> int:

@@ -238,6 +238,33 @@ def test_public_pages_are_served_from_cache_without_a_session_and_fresh_after_a_
     assert db.session.get(Registration, regs[0]).name in reader.get("/results/FP2020").get_data(as_text=True)
 
 
+def test_a_change_made_by_another_process_shows_within_a_second(app_, monkeypatch):
+    """Another app process renames the event and bumps the results version (raw SQL on a connection of its
+    own, as that process would): this process keeps its page until the version it read is older than
+    ``VERSION_TTL`` (one second), then shows the new name. A change made here shows at once (the test above)."""
+    from sqlalchemy import text
+
+    event = _event()
+    score_event(event, [70, 90, 80])
+    results.recompute_event(event)
+    _publish(event)
+    publication.forget_local_cache()
+    now = [1000.0]
+    monkeypatch.setattr(public_pages, "clock", lambda: now[0])
+    reader = app_.test_client()
+    assert "电工（其他进程改名）" not in reader.get("/results/FP2020/DG").get_data(as_text=True)
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE event SET name = :name WHERE id = :id"),
+                      {"name": "电工（其他进程改名）", "id": event.id})
+        other.execute(text("UPDATE results_version SET version = version + 1 WHERE contest_id = :c"),
+                      {"c": event.contest_id})
+    assert "电工（其他进程改名）" not in reader.get("/results/FP2020/DG").get_data(as_text=True)
+    now[0] += public_pages.VERSION_TTL - 0.01
+    assert "电工（其他进程改名）" not in reader.get("/results/FP2020/DG").get_data(as_text=True)
+    now[0] += 0.02
+    assert "电工（其他进程改名）" in reader.get("/results/FP2020/DG").get_data(as_text=True)
+
+
 def test_the_fast_path_answers_like_flask(app_, caplog):
     """A page from the public page cache has the security headers, its own request id and an access log
     line; a reader whose session holds only a form token still gets the cached page; a database that cannot
@@ -277,6 +304,7 @@ def test_the_fast_path_answers_like_flask(app_, caplog):
     original = publication.page_version
     publication.page_version = unreachable
     try:
+        public_pages.forget_versions()  # the version is due: it must be read, and cannot be
         hits = public_pages.stats["hits"]
         reader.get("/results/FP2020/DG")
         assert public_pages.stats["hits"] == hits  # not served blind from memory
