@@ -7,6 +7,9 @@ import os
 bind = os.environ.get("SAIWU_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SAIWU_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("SAIWU_THREADS", 2))
+# Judges' saves and public results pages get threads of their own (app/lanes.py, SAIWU_LANES), so they never
+# queue behind registration forms; ``threads`` is the ordinary pool that serves everything else.
+worker_class = "app.lanes.LaneWorker"
 # Requests stay short: certificate batches run in the job worker, never in a request.
 timeout = 30
 graceful_timeout = 20

@@ -8,7 +8,9 @@ Simulated users (asyncio + aiohttp, one driver process):
 - contestants register through the phone form (cookie session, CSRF token, a new ID number each time),
   logged in before the clock starts (a login is a deliberately slow password hash, not the load measured);
 - public readers open the published results page.
-The bare app gets the same users: inserts for judges and contestants, a 50-row page for readers.
+The bare app gets the same users: inserts for judges and contestants, a 50-row page for readers. Saiwu runs
+with its lane worker (app/lanes.py); the bare app runs gunicorn's plain threaded worker with as many threads
+per worker as Saiwu's lanes hold together.
 Afterwards every acknowledged mark is looked up in the database by its key: present exactly once.
 """
 
@@ -91,9 +93,9 @@ def prepare_saiwu(url: str, contestants: int) -> dict:
                 "contest": "GX2027"}
 
 
-def gunicorn(app_spec: str, env: dict, port: int, chdir: Path) -> subprocess.Popen:
+def gunicorn(app_spec: str, env: dict, port: int, chdir: Path, args: list[str]) -> subprocess.Popen:
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-           "--chdir", str(chdir), app_spec]
+           "--chdir", str(chdir), *args, app_spec]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,  # noqa: S603
                             stderr=subprocess.DEVNULL)
     import requests
@@ -248,7 +250,15 @@ def in_second_process(*args) -> dict:
     queue = multiprocessing.Queue()
     proc = multiprocessing.Process(target=run_driver, args=(*args, queue))
     proc.start()
-    result = queue.get()
+    import queue as queues
+
+    while True:  # a driver that dies (say, aiohttp missing) must end the run, not leave it waiting forever
+        try:
+            result = queue.get(timeout=5)
+            break
+        except queues.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"the load driver died (exit code {proc.exitcode}); see its error above") from None
     proc.join()
     return result
 
@@ -288,12 +298,25 @@ def main() -> None:
 
     env = {"SAIWU_RATELIMIT": "0", "SECRET_KEY": uuid.uuid4().hex * 2, "SAIWU_ENV": "development",
            "DATABASE_URL": saiwu_url.replace("postgresql+psycopg", "postgresql")}
+    # Saiwu runs as served (gunicorn.conf.py: its lane worker). The bare app gets gunicorn's plain threaded
+    # worker with as many threads per worker as Saiwu's lanes hold together, so neither has more threads.
+    import runpy
+
+    from app.lanes import lane_threads
+
+    served = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    lanes = lane_threads(os.environ.get("SAIWU_LANES"))
+    threads = served["threads"] + sum(lanes.values())
+    print(f"Saiwu: {served['workers']} workers × ({served['threads']} ordinary threads + lanes "
+          f"{', '.join(f'{k} {v}' for k, v in lanes.items())}); bare: {served['workers']} workers × "
+          f"{threads} threads", flush=True)
     rows = {}
-    for name, spec, port, extra, chdir in [
-        ("bare", "bare_app:app", 8761, {"BARE_DATABASE_URL": bare_url}, ROOT / "bench"),
-        ("saiwu", "app:create_app()", 8762, env, ROOT),
+    for name, spec, port, extra, chdir, server_args in [
+        ("bare", "bare_app:app", 8761, {"BARE_DATABASE_URL": bare_url}, ROOT / "bench",
+         ["--worker-class", "gthread", "--threads", str(threads)]),
+        ("saiwu", "app:create_app()", 8762, env, ROOT, []),
     ]:
-        server = gunicorn(spec, extra, port, chdir)
+        server = gunicorn(spec, extra, port, chdir, server_args)
         try:
             print(f"driving {name} for {args.seconds:.0f} s …", flush=True)
             result = in_second_process(f"http://127.0.0.1:{port}", name == "bare", setup, args.seconds, counts)
