@@ -41,7 +41,10 @@ LANES: dict[str, tuple[bytes, ...]] = {
     "judging": (b"GET /scoring/sheet/", b"POST /scoring/sheet/", b"GET /scoring/chief/", b"POST /scoring/chief/",
                 b"GET /scoring/paper/", b"POST /scoring/paper/", b"GET /api/v1/events/", b"POST /api/v1/events/"),
 }
-DEFAULT_THREADS = {"public": 1, "judging": 4}
+# A cached public page is a fraction of a millisecond of CPU: one thread per worker keeps up. A save waits on
+# the database for most of its time, so more threads overlap those waits; with 4 the judges' rate under the load
+# benchmark fell below half the bare app's in some runs, with 6 and 8 it did not (bench/bench_load.py).
+DEFAULT_THREADS = {"public": 1, "judging": 6}
 PEEK = max(len(p) for prefixes in LANES.values() for p in prefixes)
 
 

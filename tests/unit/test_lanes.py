@@ -31,9 +31,9 @@ def test_request_lines_take_their_lane(line, lane):
 
 
 def test_lane_threads_from_the_setting():
-    assert lane_threads(None) == {"public": 1, "judging": 4}
+    assert lane_threads(None) == {"public": 1, "judging": 6}
     assert lane_threads("public=3, judging=0") == {"public": 3, "judging": 0}
-    assert lane_threads("judging=x,unknown=5,public") == {"public": 1, "judging": 4}  # nonsense keeps defaults
+    assert lane_threads("judging=x,unknown=5,public") == {"public": 1, "judging": 6}  # nonsense keeps defaults
 
 
 def _served_by(pool: LanePool, head: bytes, *, new: bool = False):
