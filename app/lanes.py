@@ -9,7 +9,13 @@ first bytes of its request line, peeked on the socket (the bytes stay there for 
 that matches no lane goes to the ordinary pool. A new connection whose first bytes have not arrived yet is
 handed back to gunicorn's poller (its own "no data yet" answer), so it waits for them without a thread and is
 sorted when they come; without that, a judge's first request on a new connection would wait for an ordinary
-thread only to learn which lane it belongs to.
+thread only to learn which lane it belongs to. (gunicorn closes such a connection if nothing comes within its
+``keepalive`` time, 2 s; behind the proxy the request follows the connection at once.)
+
+Anyone can write a request line, so lanes are a matter of order, not of trust: every request still goes
+through the access matrix. They assume the proxy in front buffers whole requests (nginx does by default), as
+gunicorn's threaded worker always has: otherwise a client that sends its request slowly holds a thread of
+whichever lane its first bytes name.
 
 Lanes share the process's CPU and its interpreter lock; they bound how many threads each kind of work may
 hold, they do not reserve time. The ordinary pool keeps ``threads`` threads, so nothing is served slower
