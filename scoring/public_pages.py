@@ -9,9 +9,9 @@ The results version is read from the database (one small query) and trusted for 
 seconds: every process serves the new page within a second of a change, and the process that made the change
 at once (``bump_version`` forgets the versions it knows). Reading the version on every request cost a database
 round trip per page, which under a results-day load was most of a cached page's time and all of its waiting
-(bench_load.py: the readers' rate rose from ~0.5× to ~1.8× the bare page). A database that cannot be reached
-when the version is due, an unknown address or a page Flask answers with anything but a plain 200 falls
-through to Flask, which says what is wrong.
+(bench_load.py, readers with threads of their own in app/lanes.py: from ~0.5–0.8× the bare page to ~1.8×).
+A database that cannot be reached when the version is due, an unknown address or a page Flask answers with
+anything but a plain 200 falls through to Flask, which says what is wrong.
 
 It runs as WSGI middleware, not as a view decorator, because on the fast path nearly all of the cost of a
 request was Flask's own: the request context, the session, the login and language hooks, the response
