@@ -75,7 +75,7 @@ def peek(sock: socket.socket) -> bytes:
     """The first bytes waiting on the socket, without taking them and without waiting for them."""
     try:
         return sock.recv(PEEK, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except (BlockingIOError, InterruptedError, OSError, ValueError):
+    except (OSError, ValueError):  # nothing yet (EAGAIN), a closed socket, or one already detached
         return b""
 
 

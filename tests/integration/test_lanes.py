@@ -19,7 +19,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from contests.models import Event
 from scoring.models import Mark
-from tests.support.servers import ROOT, free_port
+from tests.support.servers import ROOT, free_port, wait_healthy
 
 SLOW_POST = (b"POST /login HTTP/1.1\r\nHost: saiwu\r\nContent-Type: application/x-www-form-urlencoded\r\n"
              b"Content-Length: 50000\r\n\r\nusername=1370")  # the body never comes: the thread waits for it
@@ -39,15 +39,8 @@ def gunicorn(demo, tmp_path):
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    return base
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        proc.kill()
-        raise RuntimeError(f"gunicorn did not start: {proc.stderr.read(3000) if proc.stderr else ''}")
+        wait_healthy(base, proc, 60)
+        return base
 
     yield start
     for proc in started:

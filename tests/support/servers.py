@@ -29,6 +29,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(base: str, proc: subprocess.Popen, seconds: float) -> None:
+    """Until ``base/healthz`` answers 200; a process that does not start is killed and its error shown."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"app process did not start: {proc.stderr.read(3000) if proc.stderr else ''}")
+
+
 class AppProcess:
     def __init__(self, database_url: str, upload_folder: str, secret: str):
         self.url, self.uploads, self.secret = database_url, upload_folder, secret
@@ -41,14 +54,8 @@ class AppProcess:
         env.pop("DATABASE_URL", None)  # the URL is passed explicitly (with the test's schema)
         self.proc = subprocess.Popen([sys.executable, "-c", SERVE, self.url, str(self.port), self.uploads],  # noqa: S603
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"app process did not start: {self.proc.stderr.read(2000) if self.proc.stderr else ''}")
+        wait_healthy(self.base, self.proc, 30)
+        return self
 
     def kill9(self) -> None:
         if self.proc and self.proc.poll() is None:
