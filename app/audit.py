@@ -8,7 +8,9 @@ Writing and chaining are two steps, so that writers never wait for one another:
 - **Written with the change.** ``record`` collects an entry; when the session commits, the changes are
   flushed and the collected entries inserted in the same transaction (``_write_pending``), so an entry exists
   exactly when its change does. Entries recorded inside a savepoint that is rolled back are dropped with it.
-  A new entry has no ``seq`` and no hash yet: it is *waiting to be sealed*.
+  A new entry has no ``seq`` and no hash yet: it is *waiting to be sealed*. The judges' mark save, the
+  busiest write, inserts its entry itself, in the same statement as the mark on PostgreSQL
+  (``scoring.services.save_mark``), from the same ``values``.
 - **Sealed in order.** ``seal`` locks the one-row ``audit_head`` (a row lock on PostgreSQL, the write lock on
   SQLite), numbers the waiting entries in the order they were written (by id), chains their hashes and moves
   the head. Two sealers queue on that lock, so the chain stays a single line without in-process locks.
@@ -67,13 +69,13 @@ class AuditEntry(db.Model):
     hash: Mapped[str | None] = mapped_column(String(64))
 
     def content(self) -> dict[str, Any]:
-        return _content({column: getattr(self, column) for column in _COLUMNS}, self.seq)
+        return _content({column: getattr(self, column) for column in COLUMNS}, self.seq)
 
 
 def _content(values, seq: int | None) -> dict[str, Any]:
     """What an entry's hash covers: its number and everything it says."""
     return {"seq": seq, "at": values["at"].isoformat(timespec="microseconds"),
-            **{column: values[column] for column in _COLUMNS if column != "at"}}
+            **{column: values[column] for column in COLUMNS if column != "at"}}
 
 
 def entry_hash(content: dict[str, Any], prev_hash: str) -> str:
@@ -87,26 +89,33 @@ def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
-           object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
-    """Add an audit entry to the current transaction: written when it commits, gone if it rolls back."""
+def values(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
+           object_type: str = "", object_id: Any = "", user: Any = None) -> dict[str, Any]:
+    """An entry's columns: who (the given user, else the logged-in one), from where, what, before and after."""
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "id", "")
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
-    entry = AuditEntry(
-        at=utcnow(),
-        user_id=getattr(user, "id", None),
-        username=getattr(user, "username", "") or "",
-        role=getattr(user, "role", "") or "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id or ""),
-        before=_dump(before),
-        after=_dump(after),
-        ip=(request.remote_addr or "") if has_request_context() else "",
-    )
+    return {
+        "at": utcnow(),
+        "user_id": getattr(user, "id", None),
+        "username": getattr(user, "username", "") or "",
+        "role": getattr(user, "role", "") or "",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id or ""),
+        "before": _dump(before),
+        "after": _dump(after),
+        "ip": (request.remote_addr or "") if has_request_context() else "",
+    }
+
+
+def record(action: str, obj: Any = None, *, before: Any = None, after: Any = None,
+           object_type: str = "", object_id: Any = "", user: Any = None) -> AuditEntry:
+    """Add an audit entry to the current transaction: written when it commits, gone if it rolls back."""
+    entry = AuditEntry(**values(action, obj, before=before, after=after, object_type=object_type,
+                                object_id=object_id, user=user))
     session = db.session()
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
     # A new object has its id only after the flush at commit: keep it to read the id then.
@@ -141,7 +150,7 @@ def seal(connection=None) -> int:
 def append(entries: list[AuditEntry], connection) -> tuple[int, int]:
     """Write these entries (one or more) and seal the chain now (a contest import); returns the seqs the first
     and the last entry got."""
-    rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+    rows = [{column: getattr(entry, column) for column in COLUMNS} for entry in entries]
     ids = connection.execute(insert(AuditEntry).returning(AuditEntry.id, sort_by_parameter_order=True),
                              rows).scalars().all()
     seal(connection)
@@ -163,7 +172,7 @@ def _write_pending(session: Session) -> None:
         for entry, _transaction, obj in pending:
             if obj is not None:
                 entry.object_id = str(getattr(obj, "id", "") or "")
-        rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry, _transaction, _obj in pending]
+        rows = [{column: getattr(entry, column) for column in COLUMNS} for entry, _transaction, _obj in pending]
         session.connection().execute(insert(AuditEntry), rows)
 
 
@@ -193,7 +202,7 @@ _LOCK_HEAD = text("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, l
 _MOVE_HEAD = text("UPDATE audit_head SET seq = :seq, last_hash = :hash WHERE id = 1")
 _WAITING = select(AuditEntry.__table__).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id).limit(1000)
 _SEAL_ENTRY = text("UPDATE audit_entry SET seq = :seq, prev_hash = :prev_hash, hash = :hash WHERE id = :entry_id")
-_COLUMNS = ("at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after", "ip")
+COLUMNS = ("at", "user_id", "username", "role", "action", "object_type", "object_id", "before", "after", "ip")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, join, or_, select
+from sqlalchemy import String, bindparam, cast, func, insert, join, or_, select
 from sqlalchemy.orm import aliased
 
 from app import audit
@@ -269,12 +269,25 @@ def _insert_mark():
     return insert(Mark).values({column: bindparam(f"v_{column}") for column in _MARK_COLUMNS}).returning(Mark.id)
 
 
+@lru_cache(maxsize=1)
+def _insert_mark_audited():
+    """PostgreSQL: ``_insert_mark`` and the audit entry naming the new mark's id, as one statement."""
+    saved = _insert_mark().cte("saved_mark")
+    columns = audit.AuditEntry.__table__.c
+    entry = select(*[cast(saved.c.id, String) if name == "object_id"
+                     else bindparam(f"a_{name}", type_=columns[name].type) for name in audit.COLUMNS])
+    return insert(audit.AuditEntry).from_select(audit.COLUMNS, entry).returning(select(saved.c.id).scalar_subquery())
+
+
+def _audit_change(mark: Mark, aspect_code: str, current: _Current | None, code: str) -> dict[str, Any]:
+    return {"before": {"value": number(current.value), "version": current.version} if current else None,
+            "after": {"code": code, "aspect": aspect_code, "judge_id": mark.judge_id, "value": number(mark.value),
+                      "version": mark.version, "source": mark.source, "device": mark.device,
+                      "conflict": mark.conflict}}
+
+
 def _audit_version(mark: Mark, aspect_code: str, current: _Current | None, code: str) -> None:
-    audit.record("mark_saved", mark,
-                 before={"value": number(current.value), "version": current.version} if current else None,
-                 after={"code": code, "aspect": aspect_code, "judge_id": mark.judge_id, "value": number(mark.value),
-                        "version": mark.version, "source": mark.source, "device": mark.device,
-                        "conflict": mark.conflict})
+    audit.record("mark_saved", mark, **_audit_change(mark, aspect_code, current, code))
 
 
 @dataclass(frozen=True)
@@ -359,13 +372,19 @@ def save_mark(user: User, event: Event | int, payload: dict[str, Any], ip: str =
     # Written with Core statements (the mark object is not added to the session). An IntegrityError here is a
     # lost race, on the mark's version or the sheet's key: the caller's retry stores the next version.
     connection = db.session.connection()
-    mark.id = connection.execute(_insert_mark(), _mark_values(mark)).scalar_one()
+    entry = audit.values("mark_saved", object_type="Mark", user=user, **_audit_change(mark, aspect.code, current, code))
+    if connection.dialect.name == "postgresql":
+        # The mark and its audit entry in one statement: one round trip fewer on the judges' busiest path.
+        params = {**_mark_values(mark), **{f"a_{column}": entry[column] for column in audit.COLUMNS}}
+        mark.id = connection.execute(_insert_mark_audited(), params).scalar_one()
+    else:
+        mark.id = connection.execute(_insert_mark(), _mark_values(mark)).scalar_one()
+        connection.execute(insert(audit.AuditEntry), [{**entry, "object_id": str(mark.id)}])
     if ctx.sheet_id is None:
         connection.execute(insert(ScoreSheet).values(registration_id=registration.id, judge_id=user.id,
                                                      criterion_id=ctx.criterion_id, status="open",
                                                      created_at=utcnow()))
     body = mark_json(mark, str(payload.get("code", "")), True)
-    _audit_version(mark, aspect.code, current, code)
     if ctx.results_follow:  # results exist (or the event is confirmed): recompute them, as on_marks_changed does
         from scoring.results import recompute_event  # results import this module: import late
 

@@ -47,6 +47,28 @@ def test_a_mark_is_saved_as_version_one_and_a_change_as_version_two(client, dg):
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "mark_saved")) == 2
 
 
+def test_each_saved_version_has_an_audit_entry_naming_it_and_the_judge(client, dg):
+    """On PostgreSQL the mark and its entry are written by one statement, on SQLite by two: the same entry."""
+    import json
+
+    from app.audit import verify
+
+    token, st, code = _first(client, dg)
+    a = J.aspect(st, "A1.1")
+    J.post_mark(client, dg.id, token, code=code, aspect_id=a["id"], value="7.5", base_version=0)
+    J.post_mark(client, dg.id, token, code=code, aspect_id=a["id"], value="8", base_version=1)
+    marks = db.session.scalars(select(Mark).order_by(Mark.version)).all()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mark_saved")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.object_type, e.object_id) for e in entries] == [("Mark", str(m.id)) for m in marks]
+    assert {(e.username, e.role) for e in entries} == {("judge-dg-1", "judge")}
+    assert entries[0].ip and entries[0].before == ""
+    assert json.loads(entries[1].before) == {"value": "7.5", "version": 1}
+    assert {k: json.loads(entries[1].after)[k] for k in ("code", "aspect", "value", "version")} == \
+        {"code": code, "aspect": "A1.1", "value": "8", "version": 2}
+    assert verify().ok  # sealed into the chain like every other entry
+
+
 def test_a_retry_with_the_same_key_never_creates_a_second_mark(client, dg):
     token, st, code = _first(client, dg)
     a = J.aspect(st, "A1.1")

@@ -52,8 +52,8 @@ def test_a_read_only_endpoint_writes_nothing(demo, endpoint):
 
 
 def test_a_save_after_a_read_only_page_is_still_one_transaction(demo, monkeypatch):
-    """The tablet reads its sheet (autocommit), then saves a mark whose audit entry fails: no mark is kept."""
-    from app import audit
+    """The tablet reads its sheet (autocommit), then saves a mark that fails after its INSERT: no mark is kept."""
+    from scoring import services
     from scoring.models import Mark
 
     client = demo.test_client()
@@ -64,14 +64,11 @@ def test_a_save_after_a_read_only_page_is_still_one_transaction(demo, monkeypatc
     aspect = next(a for m in sheet["modules"] for a in m["aspects"] if a["kind"] == "measurement")
     event_id = int(sheet_url.split("/")[-2])
     before = db.session.scalar(select(func.count()).select_from(Mark))
-    real_record = audit.record
 
-    def failing_record(action, *args, **kwargs):
-        if action == "mark_saved":  # after the mark's INSERT, before the commit
-            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
-        return real_record(action, *args, **kwargs)
+    def failing_answer(*_args):  # after the mark's INSERT (and its audit entry), before the commit
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(audit, "record", failing_record)
+    monkeypatch.setattr(services, "mark_json", failing_answer)
     token = client.get(f"/scoring/sheet/{event_id}").get_data(as_text=True).split('data-csrf="')[1].split('"')[0]
     r = client.post(f"/scoring/sheet/{event_id}/marks", headers={"X-CSRFToken": token},
                     json={"key": "read-only-then-save-01", "aspect_id": aspect["id"],
