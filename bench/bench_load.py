@@ -1,7 +1,12 @@
 """Load: Saiwu under gunicorn on PostgreSQL, driven from a second process, against a bare Flask + SQLAlchemy app
 under the same load in the same run.
 
-    .venv/bin/python bench/bench_load.py [--seconds 60] [--judges 200] [--contestants 100] [--readers 200]
+    .venv/bin/python bench/bench_load.py [--seconds 60] [--phases 4] [--judges 200] [--contestants 100]
+                                         [--readers 200]
+
+Each app gets the load for ``--seconds`` in all, in ``--phases`` turns taken alternately (bare, Saiwu, Saiwu,
+bare, …) while both servers run, so that a slow spell of this shared 2-core machine falls on both alike
+rather than on whichever app happened to be measured then. Percentiles are over every request of every phase.
 
 Simulated users (asyncio + aiohttp, one driver process):
 - judges save marks through the API (bearer token, a fresh idempotency key per save);
@@ -186,7 +191,7 @@ async def drive(base: str, bare: bool, setup: dict, seconds: float, counts: dict
         return own, token
 
     async def contestant(i: int, own, token: str):
-        rng = random.Random(10_000 + i)
+        rng = random.Random(10_000 + i + 1_000 * counts.get("phase", 0))  # new people in every phase
         async with own:
             n = 0
             while time.monotonic() < stop_at:
@@ -276,6 +281,7 @@ def summary(latencies: list[float], errors: int, elapsed: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--phases", type=int, default=4, help="alternate the load between the two apps")
     parser.add_argument("--judges", type=int, default=200)
     parser.add_argument("--contestants", type=int, default=100)
     parser.add_argument("--readers", type=int, default=200)
@@ -310,20 +316,33 @@ def main() -> None:
     print(f"Saiwu: {served['workers']} workers × ({served['threads']} ordinary threads + lanes "
           f"{', '.join(f'{k} {v}' for k, v in lanes.items())}); bare: {served['workers']} workers × "
           f"{threads} threads", flush=True)
-    rows = {}
-    for name, spec, port, extra, chdir, server_args in [
-        ("bare", "bare_app:app", 8761, {"BARE_DATABASE_URL": bare_url}, ROOT / "bench",
-         ["--worker-class", "gthread", "--threads", str(threads)]),
-        ("saiwu", "app:create_app()", 8762, env, ROOT, []),
-    ]:
-        server = gunicorn(spec, extra, port, chdir, server_args)
-        try:
-            print(f"driving {name} for {args.seconds:.0f} s …", flush=True)
-            result = in_second_process(f"http://127.0.0.1:{port}", name == "bare", setup, args.seconds, counts)
-        finally:
+    # Both servers run throughout; the load goes to one at a time, in short phases taken in the order bare,
+    # Saiwu, Saiwu, bare, bare, … so that a slow spell of this shared machine falls on both alike.
+    servers = {}
+    try:
+        for name, spec, port, extra, chdir, server_args in [
+            ("bare", "bare_app:app", 8761, {"BARE_DATABASE_URL": bare_url}, ROOT / "bench",
+             ["--worker-class", "gthread", "--threads", str(threads)]),
+            ("saiwu", "app:create_app()", 8762, env, ROOT, []),
+        ]:
+            servers[name] = (port, gunicorn(spec, extra, port, chdir, server_args))
+        phase_seconds = args.seconds / args.phases
+        print(f"driving each for {args.seconds:.0f} s in {args.phases} phases of {phase_seconds:.0f} s …", flush=True)
+        rows = {name: {"elapsed": 0.0, "acked": [], "stats": {}} for name in servers}
+        for phase in range(args.phases):
+            for name in ("bare", "saiwu") if phase % 2 == 0 else ("saiwu", "bare"):
+                result = in_second_process(f"http://127.0.0.1:{servers[name][0]}", name == "bare", setup,
+                                           phase_seconds, {**counts, "phase": phase})
+                row = rows[name]
+                row["elapsed"] += result["elapsed"]
+                row["acked"] += result["acked"]
+                for scenario, (lat, errors, samples) in result["stats"].items():
+                    lat0, errors0, samples0 = row["stats"].get(scenario, ([], 0, []))
+                    row["stats"][scenario] = (lat0 + lat, errors0 + errors, (samples0 + samples)[:5])
+    finally:
+        for _port, server in servers.values():
             server.terminate()
             server.wait(20)
-        rows[name] = result
 
     print()
     print(f"{'app':<7}{'scenario':<12}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
