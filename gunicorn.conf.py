@@ -24,6 +24,9 @@ max_requests_jitter = max_requests // 10
 # 1.6 s of CPU that importing Saiwu takes, which under load stalled every request queued on that worker.
 # Database connections are not shared across the fork: ``create_app`` drops the pool in each child.
 preload_app = True
+# gunicorn's runtime control socket (one fixed path per user) is not used by Saiwu; off, so that two servers on
+# one host (the load benchmark runs Saiwu and its baseline side by side) do not take each other's socket.
+control_socket_disable = True
 
 
 def pre_fork(server, worker):

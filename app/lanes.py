@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from gunicorn.workers import gthread
@@ -37,6 +38,7 @@ from gunicorn.workers.gthread import ThreadWorker
 # gunicorn's answer for "no data arrived yet: wait on the poller" (its gthread worker, in recent releases).
 # Without it a connection with no bytes yet takes the ordinary pool, as in gunicorn's own worker.
 NOT_YET = getattr(gthread, "_DEFER", None)
+FIRST_BYTES_WAIT = getattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT", 5.0)
 
 # Request-line prefixes per lane. Public: plain reads of published results, certificate checks, static files and
 # the health checks. Judging: the tablet's sheet and saves, the chief's pages, paper entry, and the same
@@ -96,6 +98,7 @@ class LanePool:
                 and not getattr(conn, "data_ready", True):
             waiting: Future = Future()
             waiting.set_result(NOT_YET)  # gunicorn parks the connection on its poller until bytes arrive
+            waiting.first_bytes = True  # LaneWorker.finish_request: give it gunicorn's usual time for them
             return waiting
         return self.lanes.get(lane_of(head), self.ordinary).submit(fn, conn, *args, **kwargs)
 
@@ -107,3 +110,13 @@ class LanePool:
 class LaneWorker(ThreadWorker):
     def get_thread_pool(self):
         return LanePool(self.cfg.threads, lane_threads(os.environ.get("SAIWU_LANES")))
+
+    def finish_request(self, conn, fs):
+        super().finish_request(conn, fs)
+        if getattr(fs, "first_bytes", False) and conn in getattr(self, "pending_conns", ()):
+            # gunicorn parks a connection whose first bytes are late for ``keepalive`` (2 s) only after a
+            # thread has waited FIRST_BYTES_WAIT (5 s) for them. A new connection is parked here without that
+            # wait, so it gets both: a phone on a weak signal, or a client whose request follows its connect by
+            # a few seconds, is not cut off sooner than plain gunicorn would. Every connection parked here
+            # gets the same allowance, so the parked ones stay in order of their deadlines.
+            conn.timeout = time.monotonic() + FIRST_BYTES_WAIT + self.cfg.keepalive

@@ -30,6 +30,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import date
@@ -325,7 +326,9 @@ def main() -> None:
              ["--worker-class", "gthread", "--threads", str(threads)]),
             ("saiwu", "app:create_app()", 8762, env, ROOT, []),
         ]:
-            servers[name] = (port, gunicorn(spec, extra, port, chdir, server_args))
+            log = Path(tempfile.gettempdir()) / f"bench_load-{name}.log"  # gunicorn's own messages (restarts)
+            log.unlink(missing_ok=True)
+            servers[name] = (port, gunicorn(spec, extra, port, chdir, [*server_args, "--error-logfile", str(log)]))
         phase_seconds = args.seconds / args.phases
         print(f"driving each for {args.seconds:.0f} s in {args.phases} phases of {phase_seconds:.0f} s …", flush=True)
         rows = {name: {"elapsed": 0.0, "acked": [], "stats": {}} for name in servers}
@@ -390,6 +393,8 @@ def main() -> None:
     }
     for goal, met in goals.items():
         print(f"{'PASS' if met else 'FAIL'}  {goal}")
+    if errors:
+        print(f"gunicorn's own messages (restarts, timeouts): {Path(tempfile.gettempdir()) / 'bench_load-saiwu.log'}")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,19 @@ def test_judges_and_results_readers_are_answered_while_slow_phones_hold_the_ordi
     assert db.session.scalar(select(Mark.value).where(Mark.idempotency_key == key)) is not None
 
 
+def test_a_phone_whose_request_follows_its_connection_by_seconds_is_still_answered(gunicorn):
+    """A new connection with nothing to read yet is parked, not cut off: the lanes give its first bytes as long
+    as plain gunicorn does (a thread's 5 s wait, then the 2 s keep-alive), here 3 s after connecting."""
+    base = gunicorn("public=1,judging=2")
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as phone:
+        time.sleep(3)  # weak signal: the request comes late
+        phone.sendall(b"GET /results/ HTTP/1.1\r\nHost: saiwu\r\nConnection: close\r\n\r\n")
+        phone.settimeout(10)
+        answer = phone.recv(64)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+
+
 def test_without_lanes_the_results_page_waits_behind_the_slow_phones(gunicorn):
     base = gunicorn("public=0,judging=0")
     phones = _hold_ordinary_threads(base)
