@@ -305,9 +305,9 @@ def save_mark(user: User, event: Event | int, payload: dict[str, Any], ip: str =
 
     The checks of ``scope_for`` and the recusal for the one aspect and contestant concerned are read in one
     prepared query (``_SaveContext``; no scheme tree, no list of every contestant) and made in the same order.
-    Every read and check comes first, then the mark (and the score sheet on first use) is written, and the
-    audit entry last, right before the caller's commit: the audit chain's head row is locked from its update
-    to the commit, so that lock is held as briefly as possible.
+    Every read and check comes first; then the mark and its audit entry are written (one statement on
+    PostgreSQL), and the score sheet on first use. Nothing is locked: the entry is chained later by
+    ``audit.seal``, and the unique keys decide races.
     """
     key = str(payload.get("key") or "")
     if not KEY.match(key):
