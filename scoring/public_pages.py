@@ -7,9 +7,10 @@ waiting; everything else (logged-in people, staff pages, forms) goes through Fla
 
 The results version is read from the database (one small query) and trusted for at most ``VERSION_TTL``
 seconds: every process serves the new page within a second of a change, and the process that made the change
-at once (``bump_version`` forgets the versions it knows). Reading the version on every request cost a database
-round trip per page, which under a results-day load was most of a cached page's time and all of its waiting
-(bench_load.py, readers with threads of their own in app/lanes.py: from ~0.5–0.8× the bare page to ~1.8×).
+at once (after a commit that bumped the version it forgets the versions it knows). Reading the version on
+every request cost a database round trip per page, which under a results-day load was most of a cached page's
+time and all of its waiting (bench_load.py, readers with threads of their own in app/lanes.py: from ~0.5–0.8×
+the bare page to ~1.8×).
 A database that cannot be reached when the version is due, an unknown address or a page Flask answers with
 anything but a plain 200 falls through to Flask, which says what is wrong.
 

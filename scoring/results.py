@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.extensions import db
@@ -340,9 +342,20 @@ def bump_version(contest_id: int) -> None:
     if not updated:
         db.session.add(ResultsVersion(contest_id=contest_id, version=2))
         db.session.flush()
-    from scoring import public_pages  # public pages import this module: import late
+    db.session.info[_BUMPED] = True  # this process's public pages forget their versions when it ends
 
-    public_pages.forget_versions()
+
+_BUMPED = "saiwu_results_bumped"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_public_versions(session: Session, transaction) -> None:
+    # After the commit, not at the bump: a reader in between would read the old version again and keep it for
+    # a second. Forgetting after a rollback as well costs one extra read of the version, nothing more.
+    if transaction.parent is None and session.info.pop(_BUMPED, False):
+        from scoring import public_pages  # public pages import this module: import late
+
+        public_pages.forget_versions()
 
 
 def results_version(contest_id: int) -> int:
