@@ -129,3 +129,40 @@ def test_every_lane_prefix_names_routes_of_the_app(app):
         for prefix in prefixes:
             method, path = prefix.decode().split(" ", 1)
             assert any(rule.startswith(path) and method in methods for rule, methods in rules), (lane, prefix)
+
+
+@pytest.mark.parametrize("waiting", ["keepalived", "pending"])
+def test_a_request_that_arrives_as_its_connections_time_runs_out_is_served_not_reset(waiting):
+    """gunicorn reads its poller, then closes the connections whose time is up; on a busy worker a request can
+    come in between. Closing then would reset the client's connection with its request unread."""
+    import selectors
+    from collections import deque
+
+    from gunicorn.workers.gthread import TConn
+
+    from app.lanes import LaneWorker
+
+    worker = LaneWorker.__new__(LaneWorker)  # only what the timeouts touch: no process, no app
+    worker.poller, worker.keepalived_conns, worker.pending_conns = selectors.DefaultSelector(), deque(), deque()
+    worker.nr_conns = 2
+    served = []
+    worker.enqueue_req = served.append
+    conns, clients = [], []
+    for _ in range(2):
+        server_side, client = socket.socketpair()
+        conn = TConn(None, server_side, ("127.0.0.1", 50000), ("127.0.0.1", 8000))
+        conn.timeout = time.monotonic() - 0.05  # just ran out
+        worker.poller.register(server_side, selectors.EVENT_READ)
+        getattr(worker, f"{waiting}_conns").append(conn)
+        conns.append(conn)
+        clients.append(client)
+    clients[0].sendall(b"POST /api/v1/events/1/marks HTTP/1.1\r\nHost: saiwu\r\n\r\n")  # the last moment's save
+
+    getattr(worker, "murder_keepalived" if waiting == "keepalived" else "murder_pending")()
+
+    assert served == [conns[0]]  # handed to a thread, request intact
+    assert conns[0].sock.fileno() != -1 and conns[0].sock.recv(4, socket.MSG_PEEK) == b"POST"
+    assert conns[1].sock.fileno() == -1  # the idle one is closed as before
+    assert not worker.keepalived_conns and not worker.pending_conns and worker.nr_conns == 1
+    for sock in (*clients, conns[0].sock):
+        sock.close()
