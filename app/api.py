@@ -8,11 +8,13 @@ access matrix as for pages (``app/access.py``).
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import access, readonly
 from app.access import DEL, JUDGE, LOGGED_IN, PUBLIC
@@ -67,16 +69,77 @@ def issue_token(user: User, scopes: set[str] | None = None) -> tuple[str, list[s
     return _serializer().dumps({"uid": user.id, "v": user.session_version, "scopes": granted}), granted
 
 
+class TokenUser(UserMixin):
+    """Who a bearer token speaks for: the account's columns, read with one Core query, not an ORM ``User``.
+
+    A token is signed in on every request, and for judges that is every save: loading the whole ORM account was
+    a seventh of a save's CPU (callgrind: 5.61 M instructions a save, 4.80 M without it). The API's views and
+    services read the account and never change it, so a plain object serves; it is not in the session, so
+    nothing can write it by accident. It has the ``User`` attributes they read.
+    """
+
+    COLUMNS = ("id", "username", "display_name", "role", "contest_id", "delegation_id", "active", "session_version")
+
+    def __init__(self, row) -> None:
+        self.__dict__.update(zip(self.COLUMNS, row, strict=True))
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def __repr__(self) -> str:
+        return f"<TokenUser {self.username} {self.role}>"
+
+
+_ACCOUNTS = User.__table__
+_ACCOUNT = select(*(_ACCOUNTS.c[name] for name in TokenUser.COLUMNS)).where(_ACCOUNTS.c.id == bindparam("uid"))
+_VERIFIED_MAX = 10_000
+
+
+def token_claims(token: str) -> dict | None:
+    """The token's claims if its signature holds and it has not expired.
+
+    A signature once checked is remembered, per app (per secret), so a tablet's every save does not redo the
+    HMAC and the JSON; expiry is still checked each time, and revocation (``session_version``) is read from the
+    account on every request, as before.
+    """
+    verified: dict[str, tuple[dict, float]] = current_app.extensions.setdefault("saiwu_api_tokens", {})
+    hit = verified.get(token)
+    if hit is None:
+        try:
+            data, signed_at = _serializer().loads(token, max_age=TOKEN_DAYS * 86400, return_timestamp=True)
+        except (BadSignature, SignatureExpired):
+            return None
+        if not isinstance(data, dict):
+            return None
+        if len(verified) >= _VERIFIED_MAX:  # a flood of distinct tokens must not grow the process
+            verified.clear()
+        verified[token] = hit = (data, signed_at.timestamp())
+    data, signed_at = hit
+    if time.time() - signed_at > TOKEN_DAYS * 86400:
+        verified.pop(token, None)
+        return None
+    return data
+
+
 @login_manager.request_loader
 def load_from_token(req):
     header = req.headers.get("Authorization", "")
     if not req.path.startswith("/api/") or not header.startswith("Bearer "):
         return None
-    try:
-        data = _serializer().loads(header[7:].strip(), max_age=TOKEN_DAYS * 86400)
-    except (BadSignature, SignatureExpired):
+    data = token_claims(header[7:].strip())
+    uid = data.get("uid") if data else None
+    if not isinstance(uid, int):
         return None
-    user = db.session.get(User, data.get("uid"))
+    row = db.session.connection().execute(_ACCOUNT, {"uid": uid}).first()
+    user = TokenUser(row) if row is not None else None
     if user is None or not user.active or user.session_version != data.get("v"):
         return None
     g.api_scopes = set(data.get("scopes", []))

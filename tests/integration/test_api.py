@@ -67,6 +67,31 @@ def test_password_change_ends_tokens(demo, client):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+def test_a_used_token_still_ends_with_its_account_and_its_time(demo, client, monkeypatch):
+    """A token's signature is remembered once checked; its account (deactivated) and its age are not."""
+    import time
+
+    from app import api
+
+    token = token_for(client, "judge-dg-1")
+    me = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=me).json["username"] == "judge-dg-1"  # checked and remembered
+    tampered = {"Authorization": f"Bearer {token[:-2]}{'AB' if token[-2:] != 'AB' else 'CD'}"}
+    assert client.get("/api/v1/me", headers=tampered).status_code == 401
+
+    later = time.time() + api.TOKEN_DAYS * 86400 + 60
+    monkeypatch.setattr(api.time, "time", lambda: later)
+    assert client.get("/api/v1/me", headers=me).status_code == 401  # expired, though remembered
+    monkeypatch.undo()
+    fresh = {"Authorization": f"Bearer {token_for(client, 'judge-dg-1')}"}
+    assert client.get("/api/v1/me", headers=fresh).status_code == 200
+
+    judge = db.session.scalar(db.select(User).where(User.username == "judge-dg-1"))
+    judge.active = False
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=fresh).status_code == 401  # at once, not after some cache's time
+
+
 def test_cookie_writes_through_the_api_need_csrf(demo, client):
     from tests.support.web import login
 
