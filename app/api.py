@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
-from flask_login import UserMixin, current_user
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
@@ -20,7 +20,7 @@ from app import access, readonly
 from app.access import DEL, JUDGE, LOGGED_IN, PUBLIC
 from app.extensions import csrf, db, limiter, login_manager
 from app.i18n import translate
-from app.models import User
+from app.models import Account, User
 from app.roles import Role
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,7 +69,7 @@ def issue_token(user: User, scopes: set[str] | None = None) -> tuple[str, list[s
     return _serializer().dumps({"uid": user.id, "v": user.session_version, "scopes": granted}), granted
 
 
-class TokenUser(UserMixin):
+class TokenUser(Account):
     """Who a bearer token speaks for: the account's columns, read with one Core query, not an ORM ``User``.
 
     A token is signed in on every request, and for judges that is every save: loading the whole ORM account was
@@ -82,17 +82,6 @@ class TokenUser(UserMixin):
 
     def __init__(self, row) -> None:
         self.__dict__.update(zip(self.COLUMNS, row, strict=True))
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
-
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
 
     def __repr__(self) -> str:
         return f"<TokenUser {self.username} {self.role}>"

@@ -16,7 +16,23 @@ from app.roles import Role
 from app.timeutil import utcnow
 
 
-class User(UserMixin, db.Model):
+class Account(UserMixin):
+    """What Flask-Login and the access matrix read of an account, from its columns: ``User`` and the API's
+    ``TokenUser`` (the same columns, read without the ORM) share it."""
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the id in the cookie carries the session version
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class User(Account, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,17 +54,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login
-        return self.active
-
-    def get_id(self) -> str:  # Flask-Login: the id in the cookie carries the session version
-        return f"{self.id}:{self.session_version}"
-
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
